@@ -1,0 +1,46 @@
+"""Account reads."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from twitterclone.errors import NotFound
+
+from .models import User
+
+
+def user_get_visible(*, username: str, viewer=None) -> User:
+    """The active user with this username (any case), as ``viewer`` may see them.
+
+    Suspended or deactivated accounts are a 404 for everyone but themselves; so is an account
+    that blocks the viewer (Twitter shows blocked users nothing of the blocker)."""
+    from social.selectors import blocks, users_with_viewer_state
+
+    queryset = users_with_viewer_state(User.objects.by_username(username), viewer)
+    user = queryset.first()
+    is_self = viewer is not None and viewer.is_authenticated and user is not None and user.pk == viewer.pk
+    if user is None or (not is_self and (not user.is_active or user.is_suspended)):
+        raise NotFound("No such user.")
+    if (
+        viewer is not None
+        and viewer.is_authenticated
+        and not is_self
+        and blocks(blocker_id=user.pk, blocked_id=viewer.pk)
+    ):
+        raise NotFound("No such user.")
+    return user
+
+
+def user_search(*, query: str, viewer=None) -> QuerySet[User]:
+    """Active users whose username or display name starts with ``query`` (any case),
+    minus users who block the viewer."""
+    from social.models import Block
+    from social.selectors import users_with_viewer_state
+
+    query = query.strip().lstrip("@").lower()
+    queryset = User.objects.active().filter(
+        Q(username__lower__startswith=query) | Q(display_name__lower__startswith=query)
+    )
+    if viewer is not None and viewer.is_authenticated:
+        queryset = queryset.exclude(pk__in=Block.objects.filter(blocked_id=viewer.pk).values("blocker_id"))
+    return users_with_viewer_state(queryset, viewer)

@@ -1,0 +1,240 @@
+"""Account writes: registration, login, tokens, passwords, profiles.
+
+Every state change of an account goes through one of these functions. They raise
+``twitterclone.errors.DomainError`` subclasses, which the API turns into its error envelope.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from twitterclone.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
+
+from .auth import user_can_authenticate
+from .models import RESERVED_USERNAMES, PasswordResetDevice, User, username_validator
+
+logger = logging.getLogger("twitterclone.accounts")
+
+PROFILE_FIELDS = ("display_name", "bio", "location", "website", "avatar")
+
+
+def tokens_for(user: User) -> dict[str, str]:
+    """A new refresh token (recorded as outstanding, so it can be revoked) and its access token."""
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def _validate_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise InvalidInput("The password is not strong enough.", code="invalid", fields={"password": exc.messages})
+
+
+def _validate_username(username: str) -> None:
+    try:
+        username_validator(username)
+    except DjangoValidationError as exc:
+        raise InvalidInput("Invalid username.", fields={"username": exc.messages})
+    if username.lower() in RESERVED_USERNAMES:
+        raise InvalidInput("This username is reserved.", fields={"username": ["This username is reserved."]})
+
+
+def user_register(*, username: str, email: str, password: str, display_name: str = "") -> User:
+    """Creates an account. Usernames and emails are unique without regard to case: a taken one
+    raises Conflict (409), also when two registrations race (the database constraint decides)."""
+    _validate_username(username)
+    email = User.objects.normalize_email(email).strip()
+    user = User(username=username, email=email, display_name=display_name.strip())
+    _validate_password(password, user)
+    _raise_if_taken(username=username, email=email)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        _raise_if_taken(username=username, email=email)
+        raise
+    return user
+
+
+def _raise_if_taken(*, username: str | None = None, email: str | None = None, exclude_pk: int | None = None) -> None:
+    fields: dict[str, list[str]] = {}
+    others = User.objects.exclude(pk=exclude_pk) if exclude_pk else User.objects.all()
+    if username is not None and others.by_username(username).exists():
+        fields["username"] = ["This username is taken."]
+    if email is not None and others.by_email(email).exists():
+        fields["email"] = ["An account with this email already exists."]
+    if fields:
+        raise Conflict("Username or email already taken.", code="taken", fields=fields)
+
+
+def auth_login(*, login: str, password: str) -> User:
+    """Checks credentials given by username or email (either without regard to case).
+
+    Unknown logins and wrong passwords are indistinguishable (same error, a password hash
+    computed either way); a suspended or deactivated account gets 403 after a right password.
+    """
+    login = login.strip()
+    lookup = User.objects.by_email(login) if "@" in login else User.objects.by_username(login)
+    user = lookup.first()
+    if user is None:
+        User().set_password(password)  # same cost as a real check, so timing tells nothing
+        raise NotAuthenticated("Invalid login or password.", code="invalid_credentials")
+    if not user.check_password(password):
+        raise NotAuthenticated("Invalid login or password.", code="invalid_credentials")
+    if not user_can_authenticate(user):
+        raise Forbidden("This account is suspended or deactivated.", code="account_suspended")
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    return user
+
+
+def token_refresh(*, refresh: str) -> dict[str, str]:
+    """Rotates a refresh token: the given one is blacklisted and a new pair returned.
+
+    The outstanding-token row is locked, so two concurrent uses of one refresh token
+    cannot both succeed."""
+    invalid = NotAuthenticated("The refresh token is invalid, expired or revoked.", code="token_not_valid")
+    try:
+        token = RefreshToken(refresh)
+    except TokenError:
+        raise invalid from None
+    with transaction.atomic():
+        outstanding = OutstandingToken.objects.select_for_update().filter(jti=token["jti"]).first()
+        if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+            raise invalid
+        user = User.objects.filter(pk=token.get("user_id")).first()
+        if not user_can_authenticate(user):
+            raise invalid
+        BlacklistedToken.objects.create(token=outstanding)
+        return tokens_for(user)
+
+
+def auth_logout(*, user: User, refresh: str) -> None:
+    """Revokes one refresh token of the user. Revoking an already revoked one is fine;
+    another user's token or garbage is a 400."""
+    try:
+        token = RefreshToken(refresh, verify=True)
+    except TokenError:
+        try:
+            token = RefreshToken(refresh, verify=False)
+        except TokenError:
+            raise InvalidInput("Invalid refresh token.", fields={"refresh": ["Invalid refresh token."]}) from None
+    if str(token.get("user_id")) != str(user.pk):
+        raise InvalidInput("Invalid refresh token.", fields={"refresh": ["Invalid refresh token."]})
+    outstanding = OutstandingToken.objects.filter(jti=token["jti"]).first()
+    if outstanding is not None:
+        BlacklistedToken.objects.get_or_create(token=outstanding)
+
+
+def tokens_revoke_all(*, user: User) -> int:
+    """Blacklists every outstanding refresh token of the user. Returns how many were revoked."""
+    pending = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    rows = [BlacklistedToken(token=token) for token in pending]
+    BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def password_change(*, user: User, old_password: str, new_password: str) -> None:
+    """Changes the password after checking the old one, and revokes all refresh tokens."""
+    if not user.check_password(old_password):
+        raise InvalidInput("The current password is wrong.", fields={"old_password": ["Wrong password."]})
+    try:
+        password_validation.validate_password(new_password, user)
+    except DjangoValidationError as exc:
+        raise InvalidInput("The new password is not strong enough.", fields={"new_password": exc.messages})
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        tokens_revoke_all(user=user)
+
+
+def password_reset_request(*, email: str) -> None:
+    """Issues a 6-digit reset code and emails it (a Celery task, after commit).
+
+    Unknown, deactivated and suspended emails get nothing, but the caller answers the same,
+    so nobody learns whether an email has an account."""
+    from .tasks import send_password_reset_code
+
+    user = User.objects.by_email(email.strip()).filter(is_active=True, is_suspended=False).first()
+    if user is None:
+        return
+    with transaction.atomic():
+        device, _ = PasswordResetDevice.objects.select_for_update().get_or_create(
+            user=user, defaults={"name": "password reset"}
+        )
+        device.generate_token(length=6, valid_secs=settings.PASSWORD_RESET_CODE_VALIDITY_SECONDS, commit=False)
+        device.throttling_failure_count = 0
+        device.throttling_failure_timestamp = None
+        device.save()
+        code = device.token
+        transaction.on_commit(lambda: send_password_reset_code.delay(user.pk, code))
+
+
+RESET_FAILED = (
+    "The code is invalid or has expired, or there were too many attempts. Wait a moment, or request a new code."
+)
+
+
+def password_reset_confirm(*, email: str, code: str, new_password: str) -> None:
+    """Sets a new password if the code is right, unexpired and unused, then revokes every
+    refresh token of the user.
+
+    Each wrong code doubles the wait before the next attempt is checked (django-otp's
+    ThrottlingMixin); after PASSWORD_RESET_MAX_FAILURES wrong codes the code is void and a
+    new one must be requested. Every failure, including an unknown email, answers the same."""
+    failed = InvalidInput(RESET_FAILED, code="invalid_code", fields={"code": [RESET_FAILED]})
+    user = User.objects.by_email(email.strip()).filter(is_active=True, is_suspended=False).first()
+    if user is None or not code.isdigit() or len(code) != 6:
+        raise failed
+    try:
+        password_validation.validate_password(new_password, user)
+    except DjangoValidationError as exc:
+        raise InvalidInput("The new password is not strong enough.", fields={"new_password": exc.messages})
+    with transaction.atomic():
+        device = PasswordResetDevice.objects.select_for_update().filter(user=user).first()
+        if device is None or device.token is None or not device.verify_is_allowed()[0]:
+            raise failed
+        verified = device.verify_token(code)
+        if verified:
+            device.throttle_reset(commit=True)
+            user.set_password(new_password)
+            user.save(update_fields=["password"])
+            tokens_revoke_all(user=user)
+        else:
+            # Recorded, not rolled back: the failure must count even though we raise below.
+            device.throttle_increment(commit=False)
+            if device.throttling_failure_count >= settings.PASSWORD_RESET_MAX_FAILURES:
+                device.token = None  # locked: this code can no longer be used
+            device.save()
+    if not verified:
+        raise failed
+
+
+def profile_update(*, user: User, data: dict[str, Any]) -> User:
+    """Updates the editable profile fields of the user's own account; other keys are ignored."""
+    changed = []
+    for field in PROFILE_FIELDS:
+        if field in data:
+            value = data[field]
+            if field == "avatar":
+                if user.avatar:
+                    user.avatar.delete(save=False)
+                value = value or ""
+            elif isinstance(value, str):
+                value = value.strip()
+            setattr(user, field, value)
+            changed.append(field)
+    if changed:
+        user.save(update_fields=changed)
+    return user

@@ -1,0 +1,1 @@
+# Reports and the moderation log live here (see the moderation issue).

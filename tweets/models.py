@@ -1,0 +1,115 @@
+from django.conf import settings
+from django.db import models
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Public"
+    FOLLOWERS = "followers", "Followers only"
+
+
+class Tweet(models.Model):
+    """A post. A retweet is a Tweet with ``retweet_of`` set and no text of its own.
+
+    ``reply_to`` and ``quote_of`` keep the referenced id even after that tweet is deleted
+    (no database constraint), so a reply still shows that its parent existed.
+    """
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tweets")
+    text = models.TextField(blank=True)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="replies"
+    )
+    # Id of the first tweet of the thread (the tweet itself for a root); threads are read by it.
+    conversation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    quote_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="quotes"
+    )
+    retweet_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="retweets")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    like_count = models.PositiveIntegerField(default=0)
+    retweet_count = models.PositiveIntegerField(default=0)
+    reply_count = models.PositiveIntegerField(default=0)
+    quote_count = models.PositiveIntegerField(default=0)
+
+    # Moderation: a hidden tweet is gone from the API for everyone but its author.
+    is_hidden = models.BooleanField(default=False, db_index=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "retweet_of"],
+                condition=models.Q(retweet_of__isnull=False),
+                name="tweets_one_retweet_per_user",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["author", "-id"], name="tweets_author_id"),
+            models.Index(fields=["reply_to", "id"], name="tweets_reply_to_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk}: {self.text[:40]}"
+
+
+class TweetEdit(models.Model):
+    """An earlier version of a tweet's text, kept on every edit for auditing."""
+
+    tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="edits")
+    text = models.TextField()
+    created_at = models.DateTimeField(help_text="When this version was written.")
+    replaced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Like(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes")
+    tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "tweet"], name="tweets_like_unique")]
+        indexes = [
+            models.Index(fields=["user", "-id"], name="tweets_like_user_id"),
+            models.Index(fields=["tweet", "-id"], name="tweets_like_tweet_id"),
+        ]
+
+
+class Bookmark(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks")
+    tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="bookmarks")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "tweet"], name="tweets_bookmark_unique")]
+        indexes = [models.Index(fields=["user", "-id"], name="tweets_bookmark_user_id")]
+
+
+class Hashtag(models.Model):
+    name = models.CharField(max_length=100, unique=True, help_text="Lower-case, without '#'.")
+
+    def __str__(self) -> str:
+        return f"#{self.name}"
+
+
+class TweetHashtag(models.Model):
+    tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="hashtag_links")
+    hashtag = models.ForeignKey(Hashtag, on_delete=models.CASCADE, related_name="tweet_links")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tweet", "hashtag"], name="tweets_tweethashtag_unique")]
+        indexes = [models.Index(fields=["hashtag", "-tweet"], name="tweets_hashtag_tweet")]
+
+
+class Mention(models.Model):
+    tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="mention_links")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentioned_in")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tweet", "user"], name="tweets_mention_unique")]

@@ -1,0 +1,62 @@
+"""HTTP middleware: body-size limit and JSON errors for API paths outside DRF views."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse
+
+from .errors import error_json_response
+
+logger = logging.getLogger("twitterclone.errors")
+
+API_PREFIXES = ("/api/", "/healthz", "/ws/")
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIXES)
+
+
+class JsonErrorMiddleware:
+    """Refuses oversized bodies with 413 before they are read, and answers API paths in JSON
+    when Django itself (not a DRF view) produces an error: unknown URL, wrong method, crash."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return error_json_response(400, "invalid", "Invalid Content-Length header.")
+        if length > settings.MAX_REQUEST_BODY_BYTES:
+            return error_json_response(413, "payload_too_large", "The request body is too large.")
+        if len(request.META.get("QUERY_STRING", "")) > 4096:
+            return error_json_response(414, "uri_too_long", "The query string is too long.")
+        response = self.get_response(request)
+        if is_api_path(request.path) and response.status_code in (404, 405) and not _is_json(response):
+            if response.status_code == 404:
+                return error_json_response(404, "not_found", "Not found.")
+            return error_json_response(405, "method_not_allowed", "Method not allowed.")
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_api_path(request.path):
+            return None
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            logger.warning("database unavailable: %s", type(exception).__name__)
+            return error_json_response(
+                503,
+                "database_unavailable",
+                "The database is unavailable; try again shortly.",
+                headers={"Retry-After": "5"},
+            )
+        logger.exception("unhandled exception on %s", request.path)
+        return error_json_response(500, "server_error", "An internal error occurred.")
+
+
+def _is_json(response: HttpResponse) -> bool:
+    return response.get("Content-Type", "").startswith("application/json")
