@@ -4,13 +4,22 @@ from rest_framework import serializers
 
 from accounts.serializers import UserSummarySerializer
 
-from .models import Notification
+from .models import Notification, NotificationType
+
+
+class NotificationRoomSerializer(serializers.Serializer):
+    """The small form of a room embedded in a notification."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    state = serializers.CharField()
 
 
 class NotificationSerializer(serializers.ModelSerializer):
     actor = UserSummarySerializer(read_only=True)
+    type = serializers.ChoiceField(choices=NotificationType.choices, read_only=True)
     tweet = serializers.SerializerMethodField()
-    room = serializers.SerializerMethodField()
+    room = NotificationRoomSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Notification
@@ -20,18 +29,13 @@ class NotificationSerializer(serializers.ModelSerializer):
     def get_tweet(self, notification: Notification) -> dict | None:
         if notification.tweet_id is None:
             return None
-        return {"id": notification.tweet_id, "text": notification.tweet.text}
-
-    def get_room(self, notification: Notification) -> dict | None:
-        if notification.room_id is None:
-            return None
-        return {"id": notification.room_id, "title": notification.room.title, "state": notification.room.state}
+        return {"id": notification.tweet_id}
 
 
-def notification_payload(notification: Notification) -> dict:
-    """The JSON form pushed over sockets; the same shape as the REST list."""
+def notification_payloads(notifications: list[Notification]) -> list[dict]:
+    """The JSON form pushed over sockets; the same shape as an item of the REST list."""
     import json
 
     from rest_framework.utils.encoders import JSONEncoder
 
-    return json.loads(json.dumps(NotificationSerializer(notification).data, cls=JSONEncoder))
+    return [json.loads(json.dumps(NotificationSerializer(n).data, cls=JSONEncoder)) for n in notifications]

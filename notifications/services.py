@@ -1,20 +1,39 @@
-"""Creating notifications: stored first (the record of truth), pushed after commit."""
+"""Notification writes: stored first (the record of truth), pushed after commit.
+
+Every notification is a row in the database before anyone hears of it; the push to open
+sockets happens only once the transaction that stored it commits, so a rolled-back action
+notifies nobody and a client that was offline catches up by listing over REST.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
-from social.models import Block, Mute
+from social.models import Block, Follow, Mute
 
 from .models import Notification, NotificationType
 
 logger = logging.getLogger("twitterclone.notifications")
 
+# Followers notified per Celery task when a room goes live.
+ROOM_LIVE_BATCH_SIZE = 500
+
 
 def dedup_key_for(*, type: str, actor_id: int, tweet_id: int | None, room_id: int | None) -> str:
+    """The identity of "what happened" for one recipient: the same action twice is one notification."""
     return f"{type}:{actor_id}:{tweet_id or '-'}:{room_id or '-'}"
+
+
+def _excluded(*, recipient_id: int, actor_id: int) -> bool:
+    if recipient_id == actor_id:
+        return True
+    if Block.objects.filter(blocker_id=recipient_id, blocked_id=actor_id).exists():
+        return True
+    return Mute.objects.filter(muter_id=recipient_id, muted_id=actor_id).exists()
 
 
 def notification_create(
@@ -23,15 +42,12 @@ def notification_create(
     """Stores a notification and pushes it to the recipient's open sockets after commit.
 
     Returns None, and stores nothing, when the recipient is the actor, blocks or mutes the
-    actor, or already has this very notification (like, unlike, like again does not stack up).
+    actor, or already has this very notification (like, unlike, like again does not stack up:
+    the database's unique (recipient, dedup_key) constraint decides, also under races).
     Call it inside the transaction of the action that causes it: a rollback notifies nobody."""
     if type not in NotificationType.values:
         raise ValueError(f"unknown notification type {type!r}")
-    if recipient_id == actor_id:
-        return None
-    if Block.objects.filter(blocker_id=recipient_id, blocked_id=actor_id).exists():
-        return None
-    if Mute.objects.filter(muter_id=recipient_id, muted_id=actor_id).exists():
+    if _excluded(recipient_id=recipient_id, actor_id=actor_id):
         return None
     key = dedup_key_for(type=type, actor_id=actor_id, tweet_id=tweet_id, room_id=room_id)
     try:
@@ -46,20 +62,156 @@ def notification_create(
             )
     except IntegrityError:
         return None
-    transaction.on_commit(lambda: push_notification(notification.pk))
+    transaction.on_commit(lambda: push_notifications([notification.pk]))
     return notification
 
 
-def push_notification(notification_id: int) -> None:
-    """Sends a stored notification to every socket of its recipient (all their devices)."""
-    from twitterclone.broadcast import group_send_now, user_group_name
+def notification_mark_read(*, recipient_id: int, notification_id: int) -> bool:
+    """Marks one of the recipient's notifications read. Returns False when there is no such
+    notification of this recipient (another user's id changes nothing)."""
+    found = Notification.objects.filter(pk=notification_id, recipient_id=recipient_id)
+    if not found.exists():
+        return False
+    found.filter(read=False).update(read=True)
+    return True
 
-    from .serializers import notification_payload
 
-    notification = Notification.objects.select_related("actor", "tweet", "room").filter(pk=notification_id).first()
-    if notification is None:
+def notifications_mark_all_read(*, recipient_id: int) -> int:
+    """Marks every unread notification of the recipient read; returns how many changed."""
+    return Notification.objects.filter(recipient_id=recipient_id, read=False).update(read=True)
+
+
+def notifications_clear(*, recipient_id: int) -> int:
+    """Deletes every notification of the recipient; returns how many were deleted."""
+    deleted, _ = Notification.objects.filter(recipient_id=recipient_id).delete()
+    return deleted
+
+
+# --- Room going live: fan-out to every follower of the host -------------------------------------
+
+
+def notify_room_live(*, room_id: int) -> None:
+    """Notifies every follower of the room's host that the room is live, in the background.
+
+    Call it inside the transaction that starts the room. After that transaction commits a
+    Celery task fans out to the followers in batches of ``ROOM_LIVE_BATCH_SIZE`` (each batch
+    its own task, with retries); the caller never waits for the fan-out, and a rollback
+    enqueues nothing. Safe to call twice: nobody is notified twice for one room."""
+    from .tasks import fan_out_room_live
+
+    transaction.on_commit(lambda: fan_out_room_live.delay(room_id))
+
+
+def room_live_recipient_batches(*, room_id: int, batch_size: int = ROOM_LIVE_BATCH_SIZE) -> Iterable[list[int]]:
+    """The ids of the followers of a live room's host, in batches (keyset on follower id).
+
+    Yields nothing when the room does not exist or is no longer live (it ended before the
+    fan-out ran: telling people to join a finished room would be noise)."""
+    from rooms.models import Room, RoomState
+
+    room = Room.objects.filter(pk=room_id).only("host_id", "state").first()
+    if room is None or room.state != RoomState.LIVE:
         return
-    group_send_now(
-        user_group_name(notification.recipient_id),
-        {"type": "notification.push", "notification": notification_payload(notification)},
-    )
+    followers = Follow.objects.filter(followee_id=room.host_id).order_by("follower_id")
+    after = 0
+    while True:
+        batch = list(followers.filter(follower_id__gt=after).values_list("follower_id", flat=True)[:batch_size])
+        if not batch:
+            return
+        yield batch
+        after = batch[-1]
+
+
+def room_live_notify_batch(*, room_id: int, recipient_ids: list[int]) -> list[int]:
+    """Stores a ``room_live`` notification for each of these followers of the host and pushes
+    the new ones after commit. Skips recipients who block or mute the host, who are no longer
+    active, or who already have it (so a retried batch neither duplicates nor re-pushes).
+    Returns the ids of the notifications it created."""
+    from rooms.models import Room, RoomState
+
+    room = Room.objects.filter(pk=room_id).only("host_id", "state").first()
+    if room is None or room.state != RoomState.LIVE or not recipient_ids:
+        return []
+    host_id = room.host_id
+    wanted = set(recipient_ids) - {host_id}
+    wanted -= set(Block.objects.filter(blocker_id__in=wanted, blocked_id=host_id).values_list("blocker_id", flat=True))
+    wanted -= set(Mute.objects.filter(muter_id__in=wanted, muted_id=host_id).values_list("muter_id", flat=True))
+    from accounts.models import User
+
+    recipients = sorted(User.objects.active().filter(pk__in=wanted).values_list("pk", flat=True))
+    if not recipients:
+        return []
+    key = dedup_key_for(type=NotificationType.ROOM_LIVE, actor_id=host_id, tweet_id=None, room_id=room_id)
+    with transaction.atomic():
+        created = _insert_ignoring_duplicates(
+            recipient_ids=recipients, actor_id=host_id, type=NotificationType.ROOM_LIVE, room_id=room_id, dedup_key=key
+        )
+        if created:
+            transaction.on_commit(lambda: push_notifications(created))
+    return created
+
+
+def _insert_ignoring_duplicates(
+    *, recipient_ids: list[int], actor_id: int, type: str, room_id: int | None, dedup_key: str
+) -> list[int]:
+    """One ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``: the ids of the rows really inserted.
+
+    Django's ``bulk_create(ignore_conflicts=True)`` cannot tell which rows were new; this can,
+    on PostgreSQL and on SQLite (3.35+) alike, so only new notifications are pushed."""
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    columns = ["recipient_id", "actor_id", "type", "tweet_id", "room_id", "dedup_key", "created_at", "read"]
+    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+    now = timezone.now()
+    rows_sql = ", ".join(["(%s, %s, %s, NULL, %s, %s, %s, %s)"] * len(recipient_ids))
+    params: list = []
+    for recipient_id in recipient_ids:
+        params += [recipient_id, actor_id, type, room_id, dedup_key, now, False]
+    # Only quoted identifiers and placeholders are interpolated; every value is a parameter.
+    sql = f"INSERT INTO {table} ({quoted}) VALUES {rows_sql} ON CONFLICT DO NOTHING RETURNING id"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+# --- Pushing ------------------------------------------------------------------------------------
+
+
+def push_notifications(notification_ids: list[int]) -> int:
+    """Sends stored notifications to every open socket of their recipients (all their devices).
+
+    Reads them in a fixed number of queries and sends over the channel layer in one event-loop
+    run. Returns how many were sent; 0 when the channel layer is unavailable (logged: clients
+    catch up over REST)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from twitterclone.broadcast import user_group_name
+
+    from .selectors import notifications_for_push
+    from .serializers import notification_payloads
+
+    layer = get_channel_layer()
+    if layer is None or not notification_ids:
+        return 0
+    notifications = list(notifications_for_push(notification_ids=notification_ids))
+    payloads = notification_payloads(notifications)
+    messages = [
+        (user_group_name(notification.recipient_id), {"type": "notification.push", "notification": payload})
+        for notification, payload in zip(notifications, payloads, strict=True)
+    ]
+
+    async def send_all() -> None:
+        for group, message in messages:
+            await layer.group_send(group, message)
+
+    try:
+        async_to_sync(send_all)()
+    except Exception:
+        logger.warning("channel layer unavailable; %d notifications not pushed", len(messages), exc_info=True)
+        return 0
+    return len(messages)
+
+
+def push_notification(notification_id: int) -> None:
+    """Sends one stored notification to every socket of its recipient."""
+    push_notifications([notification_id])
