@@ -12,3 +12,5 @@ class AccountsConfig(AppConfig):
         # Enables `username__lower=` / `email__lower=` lookups that hit the case-insensitive unique indexes.
         CharField.register_lookup(Lower)
         EmailField.register_lookup(Lower)
+
+        from . import schema  # noqa: F401  (registers the OpenAPI auth extension)

@@ -21,6 +21,12 @@ class ScopedIpThrottle(SimpleRateThrottle):
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
 
+    def get_rate(self):
+        # Read live (not DRF's import-time copy) so settings overrides apply, e.g. in tests.
+        from rest_framework.settings import api_settings
+
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
     def parse_rate(self, rate):
         """Like DRF's, plus a multiplier on the period: ``300/5m``, ``30/15min``, ``5/2h``."""
         if rate is None:

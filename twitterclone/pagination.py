@@ -18,9 +18,14 @@ class IdCursorPagination(CursorPagination):
 
     def decode_cursor(self, request):
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound as exc:
             raise exceptions.ValidationError({"cursor": ["Invalid cursor."]}) from exc
+        ordering = self.ordering if isinstance(self.ordering, str) else self.ordering[0]
+        position = cursor.position if cursor else None
+        if position is not None and ordering.lstrip("-") in ("id", "pk") and not position.isdigit():
+            raise exceptions.ValidationError({"cursor": ["Invalid cursor."]})
+        return cursor
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
