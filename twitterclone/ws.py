@@ -71,13 +71,19 @@ class JwtAuthMiddleware:
         return await self.inner(scope, receive, send)
 
 
+class _OriginValidator(OriginValidator):
+    # Channels' validator refuses a missing Origin unless "*" is allowed; we let such clients in.
+    def valid_origin(self, parsed_origin) -> bool:
+        return parsed_origin is None or super().valid_origin(parsed_origin)
+
+
 def websocket_origin_validator(application):
     """Browsers send Origin; it must be one of ALLOWED_HOSTS or WEBSOCKET_ALLOWED_ORIGINS.
     Clients that send no Origin (native apps, servers) are let through: they carry a token."""
     allowed = list(settings.ALLOWED_HOSTS) + list(settings.WEBSOCKET_ALLOWED_ORIGINS)
     if settings.DEBUG:
         allowed += ["localhost", "127.0.0.1", "[::1]"]
-    return OriginValidator(application, allowed)
+    return _OriginValidator(application, allowed)
 
 
 class JsonSocketConsumer(AsyncWebsocketConsumer):
