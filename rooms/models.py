@@ -15,6 +15,12 @@ class Role(models.TextChoices):
     LISTENER = "listener", "Listener"
 
 
+# Roles whose holders may send audio (and so WebRTC offers).
+SPEAKING_ROLES = frozenset({Role.HOST, Role.COHOST, Role.SPEAKER})
+# Roles that moderate the stage: promote, demote, mute.
+MODERATING_ROLES = frozenset({Role.HOST, Role.COHOST})
+
+
 class Room(models.Model):
     host = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hosted_rooms")
     title = models.CharField(max_length=100)
@@ -29,8 +35,18 @@ class Room(models.Model):
         return self.title
 
 
+class ParticipantQuerySet(models.QuerySet):
+    def present(self) -> "ParticipantQuerySet":
+        """Participants who are in the room now (have not left)."""
+        return self.filter(left_at__isnull=True)
+
+
 class Participant(models.Model):
-    """A user's presence in a room. ``left_at`` is set when they leave; rows are kept for history."""
+    """A user's presence in a room. ``left_at`` is set when they leave; rows are kept for history.
+
+    ``disconnected_at`` is set while a present participant has no open room socket (from the
+    moment they joined over REST, or their last socket closed); the grace-period check makes
+    them leave once it is older than the grace period for their role."""
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="participants")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_participations")
@@ -40,6 +56,31 @@ class Participant(models.Model):
     muted_by_host = models.BooleanField(default=False)
     joined_at = models.DateTimeField(auto_now_add=True)
     left_at = models.DateTimeField(null=True, blank=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ParticipantQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "user"], name="rooms_participant_unique")]
+        indexes = [
+            models.Index(
+                fields=["room", "role"], condition=models.Q(left_at__isnull=True), name="rooms_participant_present"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.room_id} as {self.role}"
+
+
+class RoomConnection(models.Model):
+    """One open WebSocket of a participant (a user may have several: devices, tabs).
+
+    Rows are added when a room socket connects and removed when it closes; a participant with
+    none left starts the disconnect grace period."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="connections")
+    channel_name = models.CharField(max_length=200, unique=True)
+    connected_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.channel_name

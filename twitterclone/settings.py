@@ -270,3 +270,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Audio rooms (see docs/rooms.md) --------------------------------------------
+ROOM_MAX_SPEAKERS = env.int("ROOM_MAX_SPEAKERS", default=10)  # besides the host and co-hosts
+ROOM_MAX_COHOSTS = env.int("ROOM_MAX_COHOSTS", default=2)
+ROOM_MAX_LISTENERS = env.int("ROOM_MAX_LISTENERS", default=100)
+ROOM_DISCONNECT_GRACE_SECONDS = env.float("ROOM_DISCONNECT_GRACE_SECONDS", default=30.0)
+ROOM_HOST_GRACE_SECONDS = env.float("ROOM_HOST_GRACE_SECONDS", default=120.0)
+ROOM_ICE_SERVERS = env.json("ROOM_ICE_SERVERS", default=[])  # [{"urls": ["stun:...", "turn:..."]}, ...]
+ROOM_TURN_SECRET = env("ROOM_TURN_SECRET", default="")  # coturn's static-auth-secret (TURN REST API)
+ROOM_TURN_TTL_SECONDS = env.int("ROOM_TURN_TTL_SECONDS", default=24 * 3600)
