@@ -25,6 +25,11 @@ urlpatterns = [
     path("", include("rooms.page_urls")),
 ]
 
+if settings.BENCHMARK_ENDPOINTS:
+    from .bench_views import FixedPageView
+
+    urlpatterns.insert(0, path("api/v1/bench/fixed", FixedPageView.as_view()))
+
 if settings.DEBUG:
     urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
 
