@@ -1,0 +1,125 @@
+"""Helpers shared by the admin modules of every app: the confirmation page with a reason,
+a paginator whose count stays cheap on huge tables, and links between admin pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin import helpers
+from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+
+from twitterclone.errors import DomainError
+
+REASON_MAX_LENGTH = 1000
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text="Recorded in the moderation log with your name and the time.",
+    )
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most ``CAP`` rows (``SELECT COUNT(*) FROM (... LIMIT CAP)``), so a changelist of a
+    million-row table costs no full count. Lists stop at CAP rows; narrow them with filters."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.CAP].count()
+
+
+def confirm_with_reason(
+    modeladmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    action: str,
+    title: str,
+    verb: str,
+    apply: Callable[[Model, str], bool],
+    warning: str = "",
+) -> HttpResponse | None:
+    """The body of an admin action that asks for a reason on an intermediate page first.
+
+    Without ``confirm`` in the POST (the first step, from the changelist) it renders the page
+    listing the selected objects with a reason field; on the confirmed POST it calls
+    ``apply(obj, reason)`` for each object and reports what happened. ``apply`` returns False
+    for objects it left unchanged; a DomainError is shown as an error for that object."""
+    if "confirm" in request.POST:
+        form = ReasonForm(request.POST)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            done, skipped = 0, 0
+            for obj in queryset:
+                try:
+                    if apply(obj, reason):
+                        done += 1
+                    else:
+                        skipped += 1
+                except DomainError as exc:
+                    modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+            if done:
+                modeladmin.message_user(request, f"{verb}: {done}.", messages.SUCCESS)
+            if skipped:
+                modeladmin.message_user(request, f"Unchanged (nothing to do): {skipped}.", messages.WARNING)
+            return None
+    else:
+        form = ReasonForm()
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "subtitle": None,
+        "opts": modeladmin.model._meta,
+        "objects": list(queryset[:200]),
+        "count": queryset.count(),
+        "form": form,
+        "action": action,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+        "select_across": request.POST.get("select_across", "0"),
+        "warning": warning,
+        "verb": verb,
+    }
+    return TemplateResponse(request, "admin/moderation/confirm_action.html", context)
+
+
+def admin_url(obj_or_model: Any, view: str = "change", *args: Any) -> str | None:
+    opts = obj_or_model._meta
+    try:
+        if view == "change":
+            return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj_or_model.pk])
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
+    except NoReverseMatch:
+        return None
+
+
+def admin_link(obj: Model | None, text: Any = None) -> str:
+    if obj is None:
+        return "-"
+    url = admin_url(obj)
+    label = text if text is not None else str(obj)
+    return format_html('<a href="{}">{}</a>', url, label) if url else format_html("{}", label)
+
+
+def excerpt(text: str, length: int = 80) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def join_html(parts: Iterable[str], separator: str = "<br>") -> str:
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(separator.join(str(p) for p in parts))  # noqa: S308 - parts are escaped by format_html

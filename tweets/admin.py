@@ -1,0 +1,280 @@
+"""The tweet admin: read-only pages with the thread, edit history and reports, and the
+moderation actions hide, unhide and delete (each with a reason, through moderation.services).
+
+Nobody edits or adds tweets here, and Django's own delete is off: deleting goes through
+``tweets.services.tweet_delete`` so counters and retweets are handled as in the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.html import format_html
+
+from moderation.admin_tools import CappedCountPaginator, admin_link, confirm_with_reason, excerpt, join_html
+from moderation.models import Report, ReportStatus
+
+from .models import Hashtag, Tweet, TweetEdit
+
+REPLIES_SHOWN = 20
+
+
+class HasReportsFilter(admin.SimpleListFilter):
+    title = "reports"
+    parameter_name = "reports"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Has open reports"), ("any", "Has reports"), ("none", "No reports")]
+
+    def queryset(self, request, queryset):
+        reports = Report.objects.filter(target_tweet=OuterRef("pk"))
+        if self.value() == "open":
+            return queryset.filter(Exists(reports.filter(status=ReportStatus.OPEN)))
+        if self.value() == "any":
+            return queryset.filter(Exists(reports))
+        if self.value() == "none":
+            return queryset.filter(~Exists(reports))
+        return queryset
+
+
+class TweetEditInline(admin.TabularInline):
+    model = TweetEdit
+    fields = ["text", "created_at", "replaced_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "earlier version"
+    verbose_name_plural = "edit history (earlier versions, oldest first)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Tweet)
+class TweetAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "text_excerpt",
+        "author_link",
+        "created_at",
+        "visibility",
+        "is_hidden",
+        "in_reply_to",
+        "like_count",
+        "retweet_count",
+        "reply_count",
+        "open_reports",
+    ]
+    list_display_links = ["id"]
+    list_filter = [("created_at", admin.DateFieldListFilter), HasReportsFilter, "is_hidden", "visibility"]
+    list_select_related = ["author"]
+    search_fields = ["text", "=author__username"]
+    search_help_text = "Words of the text, or an author's exact username."
+    ordering = ["-id"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    raw_id_fields = ["reply_to", "quote_of", "retweet_of"]
+    autocomplete_fields = ["author"]
+    inlines = [TweetEditInline]
+    actions = ["hide_tweets", "unhide_tweets", "delete_tweets"]
+    fieldsets = [
+        (None, {"fields": ["author_link", "text", "visibility", "created_at", "edited_at"]}),
+        ("Moderation", {"fields": ["is_hidden", "hidden_at", "open_reports", "reports"]}),
+        ("Thread", {"fields": ["thread_root", "in_reply_to", "quoted", "retweeted", "replies"]}),
+        ("Counts", {"fields": ["like_count", "retweet_count", "reply_count", "quote_count"]}),
+    ]
+    readonly_fields = [name for _, options in fieldsets for name in options["fields"]]
+
+    def get_queryset(self, request):
+        open_reports = (
+            Report.objects.filter(target_tweet=OuterRef("pk"), status=ReportStatus.OPEN)
+            .order_by()
+            .values("target_tweet")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(open_report_count=Coalesce(Subquery(open_reports, output_field=IntegerField()), Value(0)))
+        )
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if lookup in ("reply_to__id__exact", "conversation_id", "author__id__exact"):
+            return True
+        return super().lookup_allowed(lookup, value, request)
+
+    # Tweets are written by their authors through the API only; deleting is an action below.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    # --- columns and fields ----------------------------------------------------------------------
+
+    @admin.display(description="text")
+    def text_excerpt(self, tweet: Tweet) -> str:
+        if tweet.retweet_of_id:
+            return f"(retweet of {tweet.retweet_of_id})"
+        return excerpt(tweet.text, 100)
+
+    @admin.display(description="author", ordering="author__username")
+    def author_link(self, tweet: Tweet) -> Any:
+        suffix = " [suspended]" if tweet.author.is_suspended else ""
+        return format_html("{}{}", admin_link(tweet.author, f"@{tweet.author.username}"), suffix)
+
+    def _tweet_link(self, tweet_id: int | None) -> Any:
+        if tweet_id is None:
+            return "-"
+        url = reverse("admin:tweets_tweet_change", args=[tweet_id])
+        exists = Tweet.objects.filter(pk=tweet_id).exists()
+        return format_html('<a href="{}">Tweet {}</a>', url, tweet_id) if exists else f"Tweet {tweet_id} (deleted)"
+
+    @admin.display(description="reply to")
+    def in_reply_to(self, tweet: Tweet) -> Any:
+        if tweet.reply_to_id is None:
+            return "-"
+        url = reverse("admin:tweets_tweet_change", args=[tweet.reply_to_id])
+        return format_html('<a href="{}">{}</a>', url, tweet.reply_to_id)
+
+    @admin.display(description="thread root")
+    def thread_root(self, tweet: Tweet) -> Any:
+        if not tweet.conversation_id or tweet.conversation_id == tweet.pk:
+            return "-"
+        url = reverse("admin:tweets_tweet_changelist") + f"?conversation_id={tweet.conversation_id}"
+        return format_html('{} (<a href="{}">whole thread</a>)', self._tweet_link(tweet.conversation_id), url)
+
+    @admin.display(description="quotes")
+    def quoted(self, tweet: Tweet) -> Any:
+        return self._tweet_link(tweet.quote_of_id)
+
+    @admin.display(description="retweet of")
+    def retweeted(self, tweet: Tweet) -> Any:
+        return self._tweet_link(tweet.retweet_of_id)
+
+    @admin.display(description="replies")
+    def replies(self, tweet: Tweet) -> Any:
+        replies = list(
+            Tweet.objects.filter(reply_to_id=tweet.pk).select_related("author").order_by("id")[:REPLIES_SHOWN]
+        )
+        if not replies:
+            return "-"
+        rows = [
+            format_html(
+                "{} by @{}{}: {}",
+                admin_link(reply, f"Tweet {reply.pk}"),
+                reply.author.username,
+                " [hidden]" if reply.is_hidden else "",
+                excerpt(reply.text, 100),
+            )
+            for reply in replies
+        ]
+        url = reverse("admin:tweets_tweet_changelist") + f"?reply_to__id__exact={tweet.pk}"
+        rows.append(format_html('<a href="{}">All replies</a>', url))
+        return join_html(rows)
+
+    @admin.display(description="open reports", ordering="open_report_count")
+    def open_reports(self, tweet: Tweet) -> Any:
+        count = getattr(tweet, "open_report_count", None)
+        if count is None:
+            count = tweet.reports.filter(status=ReportStatus.OPEN).count()
+        if not count:
+            return 0
+        url = reverse("admin:moderation_report_changelist") + f"?target_tweet__id__exact={tweet.pk}"
+        return format_html('<a href="{}">{}</a>', url, count)
+
+    @admin.display(description="latest reports")
+    def reports(self, tweet: Tweet) -> Any:
+        reports = list(tweet.reports.select_related("reporter").order_by("-id")[:10])
+        if not reports:
+            return "-"
+        return join_html(
+            format_html(
+                "{} {} ({}) by @{}: {}",
+                admin_link(r, f"#{r.pk}"),
+                r.get_category_display(),
+                r.get_status_display(),
+                r.reporter.username,
+                excerpt(r.comment, 100),
+            )
+            for r in reports
+        )
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    def has_hide_permission(self, request) -> bool:
+        return request.user.has_perm("moderation.hide_tweet")
+
+    def has_remove_permission(self, request) -> bool:
+        return request.user.has_perm("tweets.delete_tweet")
+
+    @admin.action(description="Hide selected tweets…", permissions=["hide"])
+    def hide_tweets(self, request, queryset):
+        from moderation.services import tweet_hide
+
+        return confirm_with_reason(
+            self,
+            request,
+            queryset,
+            action="hide_tweets",
+            title="Hide tweets",
+            verb="Hide",
+            warning="Hidden tweets are gone from the API for everyone but their authors. Unhiding restores them.",
+            apply=lambda tweet, reason: tweet_hide(tweet=tweet, moderator=request.user, reason=reason),
+        )
+
+    @admin.action(description="Unhide selected tweets…", permissions=["hide"])
+    def unhide_tweets(self, request, queryset):
+        from moderation.services import tweet_unhide
+
+        return confirm_with_reason(
+            self,
+            request,
+            queryset,
+            action="unhide_tweets",
+            title="Unhide tweets",
+            verb="Unhide",
+            apply=lambda tweet, reason: tweet_unhide(tweet=tweet, moderator=request.user, reason=reason),
+        )
+
+    @admin.action(description="Delete selected tweets…", permissions=["remove"])
+    def delete_tweets(self, request, queryset):
+        from moderation.services import tweet_remove
+
+        def apply(tweet: Tweet, reason: str) -> bool:
+            tweet_remove(tweet=tweet, moderator=request.user, reason=reason)
+            return True
+
+        return confirm_with_reason(
+            self,
+            request,
+            queryset,
+            action="delete_tweets",
+            title="Delete tweets",
+            verb="Delete",
+            warning="Deleting cannot be undone (hiding can). The moderation log keeps the text.",
+            apply=apply,
+        )
+
+
+@admin.register(Hashtag)
+class HashtagAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["^name"]
+    ordering = ["name"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
