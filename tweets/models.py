@@ -1,10 +1,60 @@
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 
 
 class Visibility(models.TextChoices):
     PUBLIC = "public", "Public"
     FOLLOWERS = "followers", "Followers only"
+
+
+def _visible_q(viewer_id: int | None, prefix: str = "") -> Q:
+    """The visibility rule for one tweet, as a Q on fields reached through ``prefix``
+    (``""`` for the tweet itself, ``"retweet_of__"`` for a retweet's original).
+
+    Visible means: not hidden, an active and unsuspended author, public or followed by the
+    viewer, and an author who does not block the viewer. Authors always see their own tweets."""
+    from social.models import Block, Follow
+
+    author_ok = Q(**{f"{prefix}author__is_active": True, f"{prefix}author__is_suspended": False})
+    not_hidden = Q(**{f"{prefix}is_hidden": False})
+    public = Q(**{f"{prefix}visibility": Visibility.PUBLIC})
+    if viewer_id is None:
+        return author_ok & not_hidden & public
+    follows_author = Exists(Follow.objects.filter(follower_id=viewer_id, followee_id=OuterRef(f"{prefix}author_id")))
+    blocked_by_author = Exists(Block.objects.filter(blocker_id=OuterRef(f"{prefix}author_id"), blocked_id=viewer_id))
+    own = Q(**{f"{prefix}author_id": viewer_id})
+    return own | (author_ok & not_hidden & (public | follows_author) & ~blocked_by_author)
+
+
+def viewer_id_of(viewer) -> int | None:
+    """The id of an authenticated viewer, None for anonymous ones (or no viewer)."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return None
+    return viewer.pk
+
+
+class TweetQuerySet(models.QuerySet):
+    def visible_to(self, viewer) -> TweetQuerySet:
+        """The tweets ``viewer`` (a user, AnonymousUser or None) may see. THE visibility rule:
+        every read of tweets (detail, lists, timelines, search, hashtags, replies, context,
+        likes...) goes through it, and so do Redis feeds at read time.
+
+        Hidden: tweets with ``is_hidden`` (except to their author), tweets of suspended or
+        inactive authors (except to themselves), followers-only tweets for non-followers,
+        tweets of authors who block the viewer, and retweets whose original is hidden by any
+        of these rules. (A quote of an invisible tweet stays visible; its ``quote_of`` is
+        shown as null by ``tweets.selectors.tweets_for_display``.)"""
+        viewer_id = viewer_id_of(viewer)
+        return self.filter(_visible_q(viewer_id)).filter(
+            Q(retweet_of__isnull=True) | _visible_q(viewer_id, "retweet_of__")
+        )
+
+    def originals(self) -> TweetQuerySet:
+        """Tweets that are not retweets (posts, replies, quotes)."""
+        return self.filter(retweet_of__isnull=True)
 
 
 class Tweet(models.Model):
@@ -37,6 +87,8 @@ class Tweet(models.Model):
     # Moderation: a hidden tweet is gone from the API for everyone but its author.
     is_hidden = models.BooleanField(default=False, db_index=True)
     hidden_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TweetQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -1,0 +1,219 @@
+"""Tweet reads. Every read starts from ``Tweet.objects.visible_to(viewer)`` (the one visibility
+rule, in tweets/models.py) and ends in ``tweets_for_display`` (a fixed number of queries per page)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import connection
+from django.db.models import BooleanField, Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from twitterclone.errors import NotFound
+
+from .models import Bookmark, Hashtag, Like, Mention, Tweet, TweetHashtag, viewer_id_of
+
+# The full-text configuration of the GIN index created in migration 0002 (PostgreSQL only);
+# the query below must use the very same expression for the index to be used.
+SEARCH_CONFIG = "simple"
+MAX_CONTEXT_ANCESTORS = 200
+MAX_CONTEXT_DESCENDANTS = 500
+
+
+def _viewer_state(queryset: QuerySet, viewer_id: int | None) -> QuerySet:
+    """Annotates ``viewer_liked``, ``viewer_retweeted``, ``viewer_bookmarked`` (same query)."""
+    if viewer_id is None:
+        return queryset
+    return queryset.annotate(
+        viewer_liked=Exists(Like.objects.filter(user_id=viewer_id, tweet_id=OuterRef("pk"))),
+        viewer_retweeted=Exists(Tweet.objects.filter(author_id=viewer_id, retweet_of_id=OuterRef("pk"))),
+        viewer_bookmarked=Exists(Bookmark.objects.filter(user_id=viewer_id, tweet_id=OuterRef("pk"))),
+    )
+
+
+def _entity_prefetches() -> list[Prefetch]:
+    return [
+        Prefetch("hashtag_links", queryset=TweetHashtag.objects.select_related("hashtag").order_by("id")),
+        Prefetch("mention_links", queryset=Mention.objects.select_related("user").order_by("id")),
+    ]
+
+
+def _embedded_queryset(viewer, *, with_quote: bool) -> QuerySet:
+    """Referenced tweets (quoted, retweeted) as the viewer may see them: an invisible one is
+    simply not found, so the prefetch leaves ``None`` in its place."""
+    queryset = _viewer_state(Tweet.objects.visible_to(viewer).select_related("author"), viewer_id_of(viewer))
+    prefetches: list = _entity_prefetches()
+    if with_quote:
+        prefetches.append(
+            Prefetch("quote_of", queryset=_embedded_queryset(viewer, with_quote=False), to_attr="display_quote_of")
+        )
+    return queryset.prefetch_related(*prefetches)
+
+
+def tweets_for_display(queryset: QuerySet, viewer) -> QuerySet:
+    """Adds what ``tweets.serializers.TweetSerializer`` needs, so a page of any size costs a
+    fixed number of queries (at most 12): the author (join), the viewer's ``liked``,
+    ``retweeted``, ``bookmarked`` (annotations), hashtags and mentions (prefetch), and the
+    quoted and retweeted tweets (prefetched as ``display_quote_of`` / ``display_retweet_of``
+    through ``visible_to(viewer)``, so an invisible one is ``None``), one level deep plus the
+    tweet quoted by a retweeted tweet.
+
+    It does not filter: pass a queryset that is already ``visible_to(viewer)``."""
+    return _viewer_state(queryset.select_related("author"), viewer_id_of(viewer)).prefetch_related(
+        *_entity_prefetches(),
+        Prefetch("quote_of", queryset=_embedded_queryset(viewer, with_quote=False), to_attr="display_quote_of"),
+        Prefetch("retweet_of", queryset=_embedded_queryset(viewer, with_quote=True), to_attr="display_retweet_of"),
+    )
+
+
+def tweet_get_visible(*, tweet_id: int | str, viewer) -> Tweet:
+    """The tweet with this id if ``viewer`` may see it, ready for display; else NotFound (404)."""
+    try:
+        tweet_id = int(tweet_id)
+    except (TypeError, ValueError):
+        raise NotFound("No such tweet.") from None
+    tweet = tweets_for_display(Tweet.objects.visible_to(viewer).filter(pk=tweet_id), viewer).first()
+    if tweet is None:
+        raise NotFound("No such tweet.")
+    return tweet
+
+
+def tweet_replies(*, tweet: Tweet, viewer) -> QuerySet[Tweet]:
+    """Visible direct replies to ``tweet`` (the caller checked that the tweet itself is visible)."""
+    return tweets_for_display(Tweet.objects.visible_to(viewer).filter(reply_to_id=tweet.pk), viewer)
+
+
+def tweet_context(*, tweet: Tweet, viewer) -> dict[str, list[Tweet]]:
+    """The thread around ``tweet``: ``ancestors`` from the root down to its parent (stopping at
+    a deleted or invisible one), and ``descendants``: every visible reply below it, depth
+    first in the order they were written, each subtree after its parent.
+
+    Costs a fixed number of queries: the conversation's reply links are read in one query
+    (``conversation_id``), then the visible tweets in one display query."""
+    conversation_id = tweet.conversation_id or tweet.pk
+    links = dict(
+        Tweet.objects.filter(Q(conversation_id=conversation_id) | Q(pk=conversation_id))
+        .order_by("id")
+        .values_list("id", "reply_to_id")[: MAX_CONTEXT_DESCENDANTS * 4]
+    )
+    ancestor_ids: list[int] = []
+    current = links.get(tweet.pk)
+    while current is not None and current in links and len(ancestor_ids) < MAX_CONTEXT_ANCESTORS:
+        ancestor_ids.append(current)
+        current = links[current]
+    ancestor_ids.reverse()
+
+    children: dict[int, list[int]] = {}
+    for tweet_id, parent_id in links.items():
+        if parent_id is not None:
+            children.setdefault(parent_id, []).append(tweet_id)
+    descendant_ids: list[int] = []
+    stack = list(reversed(children.get(tweet.pk, [])))
+    while stack and len(descendant_ids) < MAX_CONTEXT_DESCENDANTS:
+        current_id = stack.pop()
+        descendant_ids.append(current_id)
+        stack.extend(reversed(children.get(current_id, [])))
+
+    visible = {
+        item.pk: item
+        for item in tweets_for_display(
+            Tweet.objects.visible_to(viewer).filter(pk__in=ancestor_ids + descendant_ids), viewer
+        )
+    }
+    # An invisible ancestor cuts the chain: show only the part of it next to the tweet.
+    ancestors: list[Tweet] = []
+    for ancestor_id in reversed(ancestor_ids):
+        if ancestor_id not in visible:
+            break
+        ancestors.append(visible[ancestor_id])
+    ancestors.reverse()
+    # An invisible reply hides its whole subtree (its replies answer what the viewer cannot see).
+    descendants: list[Tweet] = []
+    hidden_roots: set[int] = set()
+    for descendant_id in descendant_ids:
+        parent_id = links.get(descendant_id)
+        if descendant_id not in visible or parent_id in hidden_roots:
+            hidden_roots.add(descendant_id)
+            continue
+        descendants.append(visible[descendant_id])
+    return {"ancestors": ancestors, "descendants": descendants}
+
+
+def user_tweets(*, author, viewer) -> QuerySet[Tweet]:
+    """The author's tweets, replies and retweets that the viewer may see, newest first."""
+    return tweets_for_display(Tweet.objects.visible_to(viewer).filter(author_id=author.pk), viewer)
+
+
+def user_liked_tweets(*, user, viewer) -> QuerySet[Tweet]:
+    """Visible tweets liked by ``user``, most recently liked first (paginate on ``-like_id``)."""
+    queryset = (
+        Tweet.objects.visible_to(viewer)
+        .filter(likes__user_id=user.pk)
+        .annotate(like_id=Like.objects.filter(user_id=user.pk, tweet_id=OuterRef("pk")).values("id")[:1])
+    )
+    return tweets_for_display(queryset, viewer)
+
+
+def bookmarked_tweets(*, user) -> QuerySet[Tweet]:
+    """The user's bookmarks that they may still see, most recently bookmarked first
+    (paginate on ``-bookmark_id``)."""
+    queryset = (
+        Tweet.objects.visible_to(user)
+        .filter(bookmarks__user_id=user.pk)
+        .annotate(bookmark_id=Bookmark.objects.filter(user_id=user.pk, tweet_id=OuterRef("pk")).values("id")[:1])
+    )
+    return tweets_for_display(queryset, user)
+
+
+def hashtag_tweets(*, tag: str, viewer) -> QuerySet[Tweet]:
+    """Visible tweets carrying ``#tag`` (any case), newest first."""
+    name = tag.lstrip("#").lower()
+    tweet_ids = TweetHashtag.objects.filter(hashtag__name=name).values("tweet_id")
+    return tweets_for_display(Tweet.objects.visible_to(viewer).filter(pk__in=tweet_ids), viewer)
+
+
+def tweet_search(*, query: str, viewer) -> QuerySet[Tweet]:
+    """Visible original tweets (not retweets) containing every word of ``query``, newest first.
+
+    PostgreSQL: full-text search (``plainto_tsquery`` against the GIN index on
+    ``to_tsvector('simple', text)``). SQLite: every word as a case-insensitive substring."""
+    queryset = Tweet.objects.visible_to(viewer).originals()
+    if connection.vendor == "postgresql":
+        # The SQL is a constant (the query text is a bound parameter); it must match the index.
+        queryset = queryset.filter(
+            RawSQL(  # noqa: S611
+                f'to_tsvector(\'{SEARCH_CONFIG}\'::regconfig, "tweets_tweet"."text") '
+                f"@@ plainto_tsquery('{SEARCH_CONFIG}'::regconfig, %s)",
+                (query,),
+                output_field=BooleanField(),
+            )
+        )
+    else:
+        for word in query.split():
+            queryset = queryset.filter(text__icontains=word)
+    return tweets_for_display(queryset, viewer)
+
+
+def trends(*, hours: int = 24, limit: int = 10) -> list[dict]:
+    """The most used hashtags of the last ``hours`` hours, with the number of tweets using each,
+    most used first (ties: alphabetical). Only public, unhidden tweets of active, unsuspended
+    authors count, so a trend never reveals what moderation or privacy hides."""
+    since = timezone.now() - timedelta(hours=hours)
+    rows = (
+        TweetHashtag.objects.filter(
+            created_at__gte=since,
+            tweet__is_hidden=False,
+            tweet__visibility="public",
+            tweet__author__is_active=True,
+            tweet__author__is_suspended=False,
+        )
+        .values("hashtag__name")
+        .annotate(tweet_count=Count("tweet_id", distinct=True))
+        .order_by("-tweet_count", "hashtag__name")[:limit]
+    )
+    return [{"name": row["hashtag__name"], "tweet_count": row["tweet_count"]} for row in rows]
+
+
+def hashtag_exists(*, tag: str) -> bool:
+    return Hashtag.objects.filter(name=tag.lstrip("#").lower()).exists()

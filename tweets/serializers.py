@@ -1,0 +1,204 @@
+"""Tweet shapes of the API contract.
+
+``TweetSerializer`` is the one tweet shape every app embeds. Serialize querysets that went
+through ``tweets.selectors.tweets_for_display(queryset, viewer)``: then a page costs a fixed
+number of queries. Without it the serializer still answers correctly, one query at a time.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.serializers import UserSummarySerializer
+
+from .models import Tweet, Visibility, viewer_id_of
+from .text import MAX_TWEET_LENGTH
+
+VIEWER_FIELDS = ("liked", "retweeted", "bookmarked")
+
+
+class MentionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class BaseTweetSerializer(serializers.ModelSerializer):
+    """Fields shared by a tweet and the tweets embedded in it."""
+
+    author = UserSummarySerializer(read_only=True)
+    hashtags = serializers.SerializerMethodField()
+    mentions = serializers.SerializerMethodField()
+    hidden = serializers.BooleanField(
+        source="is_hidden", read_only=True, help_text="True only for the author of a tweet hidden by moderation."
+    )
+    liked = serializers.SerializerMethodField()
+    retweeted = serializers.SerializerMethodField()
+    bookmarked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Tweet
+        fields = [
+            "id",
+            "text",
+            "visibility",
+            "author",
+            "created_at",
+            "edited_at",
+            "reply_to",
+            "conversation_id",
+            "like_count",
+            "retweet_count",
+            "reply_count",
+            "quote_count",
+            "hashtags",
+            "mentions",
+            "hidden",
+            *VIEWER_FIELDS,
+        ]
+        read_only_fields = fields
+        extra_kwargs = {"reply_to": {"help_text": "Id of the tweet this replies to (it may since be deleted)."}}
+
+    def _viewer(self):
+        request = self.context.get("request")
+        return getattr(request, "user", None) if request is not None else None
+
+    def _viewer_id(self) -> int | None:
+        return viewer_id_of(self._viewer())
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_hashtags(self, tweet: Tweet) -> list[str]:
+        return [link.hashtag.name for link in tweet.hashtag_links.all()]
+
+    @extend_schema_field(MentionSerializer(many=True))
+    def get_mentions(self, tweet: Tweet) -> list[dict]:
+        return [{"id": link.user_id, "username": link.user.username} for link in tweet.mention_links.all()]
+
+    def _state(self, tweet: Tweet, name: str) -> bool | None:
+        viewer_id = self._viewer_id()
+        if viewer_id is None:
+            return None
+        annotated = getattr(tweet, f"viewer_{name}", None)
+        if annotated is not None:
+            return bool(annotated)
+        if name == "liked":
+            return tweet.likes.filter(user_id=viewer_id).exists()
+        if name == "bookmarked":
+            return tweet.bookmarks.filter(user_id=viewer_id).exists()
+        return Tweet.objects.filter(author_id=viewer_id, retweet_of_id=tweet.pk).exists()
+
+    @extend_schema_field(serializers.BooleanField(required=False, help_text="Authenticated viewers only."))
+    def get_liked(self, tweet: Tweet) -> bool | None:
+        return self._state(tweet, "liked")
+
+    @extend_schema_field(serializers.BooleanField(required=False, help_text="Authenticated viewers only."))
+    def get_retweeted(self, tweet: Tweet) -> bool | None:
+        return self._state(tweet, "retweeted")
+
+    @extend_schema_field(serializers.BooleanField(required=False, help_text="Authenticated viewers only."))
+    def get_bookmarked(self, tweet: Tweet) -> bool | None:
+        return self._state(tweet, "bookmarked")
+
+    def _visible_reference(self, tweet: Tweet, attr: str, field: str) -> Tweet | None:
+        """The quoted or retweeted tweet if the viewer may see it (prefetched by
+        ``tweets_for_display``; looked up here otherwise)."""
+        referenced_id = getattr(tweet, f"{field}_id")
+        if referenced_id is None:
+            return None
+        if hasattr(tweet, attr):
+            return getattr(tweet, attr)
+        from .selectors import tweets_for_display
+
+        viewer = self._viewer()
+        return tweets_for_display(Tweet.objects.visible_to(viewer).filter(pk=referenced_id), viewer).first()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self._viewer_id() is None:
+            for name in VIEWER_FIELDS:
+                data.pop(name, None)
+        return data
+
+
+class EmbeddedTweetSerializer(BaseTweetSerializer):
+    """A quoted tweet embedded in its quote (or in a retweeted quote): the references it
+    makes itself are given as ids only (``quote_of_id``, ``retweet_of_id``)."""
+
+    class Meta(BaseTweetSerializer.Meta):
+        fields = [*BaseTweetSerializer.Meta.fields, "quote_of_id", "retweet_of_id"]
+        read_only_fields = fields
+
+
+class ReferencedTweetSerializer(BaseTweetSerializer):
+    """A retweeted tweet embedded in its retweet: like a tweet, with its own quoted tweet
+    embedded one more level (as ``EmbeddedTweetSerializer``). ``retweet_of`` is always null
+    here: retweeting a retweet retweets its original."""
+
+    quote_of = serializers.SerializerMethodField()
+    retweet_of = serializers.SerializerMethodField()
+
+    class Meta(BaseTweetSerializer.Meta):
+        fields = [*BaseTweetSerializer.Meta.fields, "quote_of", "retweet_of"]
+        read_only_fields = fields
+
+    @extend_schema_field(EmbeddedTweetSerializer(allow_null=True))
+    def get_quote_of(self, tweet: Tweet) -> dict | None:
+        quoted = self._visible_reference(tweet, "display_quote_of", "quote_of")
+        return EmbeddedTweetSerializer(quoted, context=self.context).data if quoted is not None else None
+
+    @extend_schema_field(EmbeddedTweetSerializer(allow_null=True))
+    def get_retweet_of(self, tweet: Tweet) -> dict | None:
+        original = self._visible_reference(tweet, "display_retweet_of", "retweet_of")
+        return EmbeddedTweetSerializer(original, context=self.context).data if original is not None else None
+
+
+class TweetSerializer(BaseTweetSerializer):
+    """The contract's tweet: id, text, visibility, author, created_at, edited_at, reply_to,
+    quote_of (the quoted tweet, its own references as ids; null also when it is deleted or
+    invisible to the viewer), retweet_of (the original tweet, with the tweet it quotes, or
+    null), the four counts, hashtags, mentions, and for an authenticated viewer liked,
+    retweeted, bookmarked. ``hidden`` is true only for the author of a tweet hidden by
+    moderation (nobody else receives it)."""
+
+    quote_of = serializers.SerializerMethodField()
+    retweet_of = serializers.SerializerMethodField()
+
+    class Meta(BaseTweetSerializer.Meta):
+        fields = [*BaseTweetSerializer.Meta.fields, "quote_of", "retweet_of"]
+        read_only_fields = fields
+
+    @extend_schema_field(EmbeddedTweetSerializer(allow_null=True))
+    def get_quote_of(self, tweet: Tweet) -> dict | None:
+        quoted = self._visible_reference(tweet, "display_quote_of", "quote_of")
+        return EmbeddedTweetSerializer(quoted, context=self.context).data if quoted is not None else None
+
+    @extend_schema_field(ReferencedTweetSerializer(allow_null=True))
+    def get_retweet_of(self, tweet: Tweet) -> dict | None:
+        original = self._visible_reference(tweet, "display_retweet_of", "retweet_of")
+        return ReferencedTweetSerializer(original, context=self.context).data if original is not None else None
+
+
+class TweetCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=MAX_TWEET_LENGTH * 4, allow_blank=True, trim_whitespace=False)
+    reply_to = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    quote_of = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PUBLIC)
+
+
+class TweetUpdateSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=MAX_TWEET_LENGTH * 4, allow_blank=True, trim_whitespace=False)
+
+
+class TrendSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="The hashtag, lower-case, without '#'.")
+    tweet_count = serializers.IntegerField(help_text="Tweets using it in the period.")
+
+
+class TrendsSerializer(serializers.Serializer):
+    hours = serializers.IntegerField()
+    trends = TrendSerializer(many=True)
+
+
+class TweetContextSerializer(serializers.Serializer):
+    ancestors = TweetSerializer(many=True)
+    descendants = TweetSerializer(many=True)
