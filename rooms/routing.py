@@ -1,1 +1,7 @@
-websocket_urlpatterns: list = []
+from django.urls import re_path
+
+from . import consumers
+
+websocket_urlpatterns = [
+    re_path(r"^ws/rooms/(?P<room_id>\d+)/$", consumers.RoomConsumer.as_asgi()),
+]

@@ -1,0 +1,60 @@
+"""Room events sent over the channel layer, always after the surrounding transaction commits.
+
+Group names:
+
+- ``room.<room_id>``: every socket in the room (participant events, ``room_ended``);
+- ``room.<room_id>.user.<user_id>``: the sockets of one participant in that room (relayed
+  signalling addressed to them, and the notice that they were removed).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rest_framework.utils.encoders import JSONEncoder
+
+from twitterclone.broadcast import group_send_on_commit
+
+from .models import Participant
+
+PARTICIPANT_JOINED = "participant_joined"
+PARTICIPANT_LEFT = "participant_left"
+PARTICIPANT_UPDATED = "participant_updated"
+
+
+def room_group_name(room_id: int) -> str:
+    return f"room.{room_id}"
+
+
+def participant_group_name(room_id: int, user_id: int) -> str:
+    return f"room.{room_id}.user.{user_id}"
+
+
+def json_safe(data: Any) -> Any:
+    """Plain JSON types only (datetimes as ISO strings), as the Redis channel layer needs."""
+    return json.loads(json.dumps(data, cls=JSONEncoder))
+
+
+def participant_payload(participant: Participant) -> dict[str, Any]:
+    from .serializers import ParticipantSerializer
+
+    return json_safe(ParticipantSerializer(participant).data)
+
+
+def participant_event_on_commit(event_type: str, participant: Participant, **extra: Any) -> None:
+    """Tells every socket in the room about a participant change, once the change commits.
+    The payload is taken now, so it describes the state this transaction wrote."""
+    event = {"type": event_type, "room_id": participant.room_id, "participant": participant_payload(participant)}
+    event.update(extra)
+    group_send_on_commit(room_group_name(participant.room_id), {"type": "room.event", "event": event})
+
+
+def room_ended_on_commit(room_id: int) -> None:
+    """Every socket in the room gets ``room_ended`` and is closed, once the end commits."""
+    group_send_on_commit(room_group_name(room_id), {"type": "room.ended", "room_id": room_id})
+
+
+def participant_removed_on_commit(room_id: int, user_id: int) -> None:
+    """Closes the room sockets of one participant who is no longer in the room."""
+    group_send_on_commit(participant_group_name(room_id, user_id), {"type": "room.removed", "room_id": room_id})

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.serializers import UserSummarySerializer
+
+from .models import Participant, Role, Room, RoomState
+
+
+class ParticipantSerializer(serializers.ModelSerializer):
+    """A present participant. ``muted`` is the microphone state; ``muted_by_host`` says a host
+    or co-host muted them, and that they cannot unmute until it is lifted."""
+
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Participant
+        fields = ["user", "role", "hand_raised", "muted", "muted_by_host", "joined_at"]
+        read_only_fields = fields
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    """A room. In the detail (and ``room_state``) ``participants`` lists everyone present, host
+    first, then co-hosts, speakers and listeners; in lists it holds the stage only (host,
+    co-hosts and speakers). ``speaker_count`` counts the stage, ``listener_count`` the rest."""
+
+    host = UserSummarySerializer(read_only=True)
+    participants = serializers.SerializerMethodField()
+    listener_count = serializers.IntegerField(read_only=True)
+    speaker_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Room
+        fields = [
+            "id",
+            "title",
+            "description",
+            "host",
+            "state",
+            "scheduled_for",
+            "started_at",
+            "ended_at",
+            "created_at",
+            "participants",
+            "listener_count",
+            "speaker_count",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ParticipantSerializer(many=True))
+    def get_participants(self, room: Room) -> list[dict]:
+        participants = getattr(room, "stage", None)
+        if participants is None:  # not from a selector: read them (the REST views never do this)
+            from .selectors import present_participants
+
+            participants = list(present_participants().filter(room=room))
+        return ParticipantSerializer(participants, many=True, context=self.context).data
+
+
+class RoomCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=100, help_text="1 to 100 characters.")
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    scheduled_for = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="When the host plans to start it; in the future."
+    )
+
+
+class RoomUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=100, required=False)
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    scheduled_for = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class RoomListQuerySerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=RoomState.choices, required=False)
+
+
+class SpeakerAddSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(
+        choices=[(Role.SPEAKER.value, "Speaker"), (Role.COHOST.value, "Co-host")],
+        required=False,
+        default=Role.SPEAKER.value,
+        help_text="`speaker` (default) or `cohost` (the host only).",
+    )
+
+
+class IceServerSerializer(serializers.Serializer):
+    urls = serializers.ListField(child=serializers.CharField())
+    username = serializers.CharField(required=False)
+    credential = serializers.CharField(required=False)
+
+
+class IceServersSerializer(serializers.Serializer):
+    ice_servers = IceServerSerializer(many=True)

@@ -1,0 +1,33 @@
+"""Celery tasks of the rooms app: thin wrappers around ``rooms.services``."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+def checks_run_in_celery() -> bool:
+    """True when presence checks go to a Celery worker (countdown tasks). With eager tasks
+    (embedded defaults, tests) there is no worker to wait, so the room socket schedules the
+    check in the server process instead."""
+    from twitterclone.celery import app
+
+    return not app.conf.task_always_eager
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def participant_presence_check(room_id: int, user_id: int) -> None:
+    """Ends the grace period of a participant with no open socket; re-schedules itself when
+    the grace period got longer meanwhile (a co-host who became host)."""
+    from .services import presence_check
+
+    remaining = presence_check(room_id=room_id, user_id=user_id)
+    if remaining is not None and checks_run_in_celery():
+        participant_presence_check.apply_async((room_id, user_id), countdown=remaining)
+
+
+@shared_task(ignore_result=True)
+def presence_sweep() -> int:
+    """Safety net for lost checks: run it periodically (e.g. every minute with Celery beat)."""
+    from .services import presence_sweep as sweep
+
+    return sweep()
