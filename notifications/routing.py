@@ -1,1 +1,5 @@
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import NotificationConsumer
+
+websocket_urlpatterns: list = [path("ws/notifications/", NotificationConsumer.as_asgi())]

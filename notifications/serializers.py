@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserSummarySerializer
@@ -15,9 +16,25 @@ class NotificationRoomSerializer(serializers.Serializer):
     state = serializers.CharField()
 
 
+class NotificationTweetSerializer(serializers.Serializer):
+    """The tweet a notification is about."""
+
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+
+
+@extend_schema_field({"type": "string", "enum": NotificationType.values})
+class NotificationTypeField(serializers.ChoiceField):
+    """The notification type, as an inline enum (a shared ``TypeEnum`` component would collide)."""
+
+
 class NotificationSerializer(serializers.ModelSerializer):
+    """A notification. ``tweet`` comes from the ``tweets`` map in the context (tweet id to its
+    rendered form, for the tweets the recipient may see), so a page renders its tweets in a
+    fixed number of queries and a tweet the recipient may no longer see shows as null."""
+
     actor = UserSummarySerializer(read_only=True)
-    type = serializers.ChoiceField(choices=NotificationType.choices, read_only=True)
+    type = NotificationTypeField(choices=NotificationType.choices, read_only=True)
     tweet = serializers.SerializerMethodField()
     room = NotificationRoomSerializer(read_only=True, allow_null=True)
 
@@ -26,16 +43,45 @@ class NotificationSerializer(serializers.ModelSerializer):
         fields = ["id", "type", "actor", "tweet", "room", "created_at", "read"]
         read_only_fields = fields
 
+    @extend_schema_field(NotificationTweetSerializer(allow_null=True))
     def get_tweet(self, notification: Notification) -> dict | None:
         if notification.tweet_id is None:
             return None
-        return {"id": notification.tweet_id}
+        return self.context.get("tweets", {}).get(notification.tweet_id)
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    count = serializers.IntegerField(min_value=0)
+
+
+def rendered_tweets(*, viewer, tweet_ids: list[int], request=None) -> dict[int, dict]:
+    """The tweets among ``tweet_ids`` that ``viewer`` may see, rendered for them, by id."""
+    from .selectors import tweets_visible_to
+
+    ids = {tweet_id for tweet_id in tweet_ids if tweet_id is not None}
+    if not ids:
+        return {}
+    return {tweet.pk: NotificationTweetSerializer(tweet).data for tweet in tweets_visible_to(viewer=viewer, ids=ids)}
+
+
+def serialize_notifications(notifications: list[Notification], *, viewer, request=None) -> list[dict]:
+    """Renders notifications of one recipient (``viewer``) with their tweets as that viewer sees them."""
+    tweets = rendered_tweets(viewer=viewer, tweet_ids=[n.tweet_id for n in notifications], request=request)
+    return NotificationSerializer(notifications, many=True, context={"request": request, "tweets": tweets}).data
 
 
 def notification_payloads(notifications: list[Notification]) -> list[dict]:
-    """The JSON form pushed over sockets; the same shape as an item of the REST list."""
+    """The JSON pushed over sockets, one per notification: the same shape as an item of the
+    REST list, each rendered for its own recipient."""
     import json
 
     from rest_framework.utils.encoders import JSONEncoder
 
-    return [json.loads(json.dumps(NotificationSerializer(n).data, cls=JSONEncoder)) for n in notifications]
+    by_recipient: dict[int, list[Notification]] = {}
+    for notification in notifications:
+        by_recipient.setdefault(notification.recipient_id, []).append(notification)
+    rendered: dict[int, dict] = {}
+    for group in by_recipient.values():
+        for notification, data in zip(group, serialize_notifications(group, viewer=group[0].recipient), strict=True):
+            rendered[notification.pk] = json.loads(json.dumps(data, cls=JSONEncoder))
+    return [rendered[notification.pk] for notification in notifications]

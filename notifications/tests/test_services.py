@@ -1,0 +1,143 @@
+"""notification_create: exclusions, de-duplication, and push only after commit."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.db import transaction
+
+from accounts.tests.factories import UserFactory
+from notifications import services
+from notifications.models import Notification
+
+from .factories import block, mute, tweet
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def push():
+    with mock.patch.object(services, "push_notifications") as patched:
+        yield patched
+
+
+def test_creates_and_pushes_after_commit(user, other_user, push, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        notification = services.notification_create(recipient_id=user.pk, actor_id=other_user.pk, type="follow")
+    assert notification is not None and Notification.objects.filter(pk=notification.pk).exists()
+    push.assert_not_called()  # not before the commit
+    for callback in callbacks:
+        callback()
+    push.assert_called_once_with([notification.pk])
+
+
+def test_nobody_is_notified_of_their_own_action(user, push):
+    assert services.notification_create(recipient_id=user.pk, actor_id=user.pk, type="follow") is None
+    assert not Notification.objects.exists()
+
+
+def test_no_notification_from_a_user_the_recipient_blocks(user, other_user, push):
+    block(user, other_user)
+    assert services.notification_create(recipient_id=user.pk, actor_id=other_user.pk, type="follow") is None
+    assert not Notification.objects.exists()
+
+
+def test_no_notification_from_a_user_the_recipient_mutes(user, other_user, push):
+    mute(user, other_user)
+    post = tweet(user)
+    assert (
+        services.notification_create(recipient_id=user.pk, actor_id=other_user.pk, type="like", tweet_id=post.pk)
+        is None
+    )
+    assert not Notification.objects.exists()
+
+
+def test_only_the_recipients_own_mutes_exclude(user, other_user, push):
+    # Only the recipient's own blocks and mutes exclude; the reverse direction is the actor's business.
+    mute(other_user, user)
+    assert services.notification_create(recipient_id=user.pk, actor_id=other_user.pk, type="follow") is not None
+
+
+def test_like_unlike_like_does_not_stack_up(user, other_user, push, django_capture_on_commit_callbacks):
+    post = tweet(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.notification_create(
+            recipient_id=user.pk, actor_id=other_user.pk, type="like", tweet_id=post.pk
+        )
+        again = services.notification_create(
+            recipient_id=user.pk, actor_id=other_user.pk, type="like", tweet_id=post.pk
+        )
+    assert first is not None and again is None
+    assert Notification.objects.count() == 1
+    push.assert_called_once_with([first.pk])
+
+
+def test_the_same_actor_on_another_tweet_or_another_type_is_a_new_notification(user, other_user, push):
+    one, two = tweet(user), tweet(user)
+    assert services.notification_create(recipient_id=user.pk, actor_id=other_user.pk, type="like", tweet_id=one.pk)
+    assert services.notification_create(recipient_id=user.pk, actor_id=other_user.pk, type="like", tweet_id=two.pk)
+    assert services.notification_create(recipient_id=user.pk, actor_id=other_user.pk, type="retweet", tweet_id=one.pk)
+    assert Notification.objects.count() == 3
+
+
+def test_a_duplicate_inside_an_outer_transaction_keeps_that_transaction_usable(user, other_user, push):
+    post = tweet(user)
+    with transaction.atomic():
+        services.notification_create(recipient_id=user.pk, actor_id=other_user.pk, type="like", tweet_id=post.pk)
+        services.notification_create(recipient_id=user.pk, actor_id=other_user.pk, type="like", tweet_id=post.pk)
+        UserFactory()  # the transaction is not broken by the IntegrityError
+    assert Notification.objects.count() == 1
+
+
+def test_rolled_back_action_stores_and_pushes_nothing(user, other_user, push, django_capture_on_commit_callbacks):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.notification_create(recipient_id=user.pk, actor_id=other_user.pk, type="follow")
+        raise RuntimeError("the action failed")
+    assert callbacks == []
+    assert not Notification.objects.exists()
+    push.assert_not_called()
+
+
+def test_unknown_type_is_a_programming_error(user, other_user):
+    with pytest.raises(ValueError):
+        services.notification_create(recipient_id=user.pk, actor_id=other_user.pk, type="poke")
+
+
+def test_mark_read_only_touches_the_recipients_own(user, other_user):
+    theirs = Notification.objects.create(recipient=other_user, actor=user, type="follow", dedup_key="k")
+    assert services.notification_mark_read(recipient_id=user.pk, notification_id=theirs.pk) is False
+    theirs.refresh_from_db()
+    assert theirs.read is False
+    assert services.notification_mark_read(recipient_id=other_user.pk, notification_id=theirs.pk) is True
+    theirs.refresh_from_db()
+    assert theirs.read is True
+
+
+def test_push_sends_each_notification_to_its_recipients_group(user, other_user):
+    from twitterclone.broadcast import user_group_name
+
+    a = Notification.objects.create(recipient=user, actor=other_user, type="follow", dedup_key="a")
+    b = Notification.objects.create(recipient=other_user, actor=user, type="follow", dedup_key="b")
+    layer = mock.AsyncMock()
+    with mock.patch("channels.layers.get_channel_layer", return_value=layer):
+        assert services.push_notifications([a.pk, b.pk]) == 2
+    sent = {call.args[0]: call.args[1] for call in layer.group_send.call_args_list}
+    assert set(sent) == {user_group_name(user.pk), user_group_name(other_user.pk)}
+    message = sent[user_group_name(user.pk)]
+    assert message["type"] == "notification.push"
+    assert message["notification"]["id"] == a.pk
+    assert message["notification"]["actor"]["username"] == other_user.username
+
+
+def test_push_survives_an_unavailable_channel_layer(user, other_user):
+    a = Notification.objects.create(recipient=user, actor=other_user, type="follow", dedup_key="a")
+    layer = mock.AsyncMock()
+    layer.group_send.side_effect = ConnectionError("redis down")
+    with mock.patch("channels.layers.get_channel_layer", return_value=layer):
+        assert services.push_notifications([a.pk]) == 0
+    assert Notification.objects.filter(pk=a.pk).exists()  # still listed over REST
