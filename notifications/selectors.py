@@ -23,24 +23,15 @@ def unread_count_for(*, recipient_id: int) -> int:
 
 def notifications_for_push(*, notification_ids: list[int]) -> QuerySet[Notification]:
     """The given notifications with everything their payload needs, ordered by id."""
-    return Notification.objects.filter(pk__in=notification_ids).select_related("actor", "room").order_by("id")
+    return (
+        Notification.objects.filter(pk__in=notification_ids).select_related("actor", "room", "recipient").order_by("id")
+    )
 
 
 def tweets_visible_to(*, viewer, ids: set[int]) -> QuerySet:
-    """The tweets among ``ids`` that ``viewer`` may see now: not hidden by moderation (except
-    their own), not by someone who blocks the viewer, and followers-only ones only when the
-    viewer is the author or follows them."""
-    from django.db.models import Exists, OuterRef, Q
+    """The tweets among ``ids`` that ``viewer`` may see now (``Tweet.objects.visible_to``, the
+    one visibility rule), ready for ``TweetSerializer`` in a fixed number of queries."""
+    from tweets.models import Tweet
+    from tweets.selectors import tweets_for_display
 
-    from social.models import Block, Follow
-    from tweets.models import Tweet, Visibility
-
-    follows_author = Exists(Follow.objects.filter(follower_id=viewer.pk, followee_id=OuterRef("author_id")))
-    author_blocks_viewer = Exists(Block.objects.filter(blocker_id=OuterRef("author_id"), blocked_id=viewer.pk))
-    own = Q(author_id=viewer.pk)
-    return (
-        Tweet.objects.filter(pk__in=ids)
-        .filter(own | Q(is_hidden=False))
-        .filter(own | ~author_blocks_viewer)
-        .filter(own | Q(visibility=Visibility.PUBLIC) | follows_author)
-    )
+    return tweets_for_display(Tweet.objects.visible_to(viewer).filter(pk__in=ids), viewer)

@@ -134,6 +134,20 @@ def test_push_sends_each_notification_to_its_recipients_group(user, other_user):
     assert message["notification"]["actor"]["username"] == other_user.username
 
 
+def test_pushed_tweet_is_rendered_for_the_recipient(user, other_user):
+    from tweets.models import Like
+
+    post = tweet(user, "mine")
+    Like.objects.create(user=user, tweet=post)  # the recipient liked their own tweet
+    a = Notification.objects.create(recipient=user, actor=other_user, type="like", tweet=post, dedup_key="a")
+    layer = mock.AsyncMock()
+    with mock.patch("channels.layers.get_channel_layer", return_value=layer):
+        services.push_notifications([a.pk])
+    pushed = layer.group_send.call_args.args[1]["notification"]["tweet"]
+    assert pushed["id"] == post.pk and pushed["text"] == "mine"
+    assert pushed["liked"] is True  # viewer state is the recipient's
+
+
 def test_push_survives_an_unavailable_channel_layer(user, other_user):
     a = Notification.objects.create(recipient=user, actor=other_user, type="follow", dedup_key="a")
     layer = mock.AsyncMock()
