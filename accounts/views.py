@@ -27,7 +27,6 @@ from .serializers import (
     RegisterSerializer,
     TokenPairSerializer,
 )
-from .throttles import EmailThrottle, LoginNameThrottle, ScopedIpThrottle
 
 NO_CONTENT = OpenApiResponse(description="Done; no body.")
 
@@ -45,8 +44,6 @@ def _auth_result(user: User, request: Request) -> dict:
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedIpThrottle]
-    throttle_scope = "register"
 
     @extend_schema(
         request=RegisterSerializer,
@@ -63,8 +60,6 @@ class RegisterView(APIView):
 class LoginView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedIpThrottle, LoginNameThrottle]
-    throttle_scope = "login"
 
     @extend_schema(request=LoginSerializer, responses={200: AuthResultSerializer}, tags=["auth"], summary="Log in")
     def post(self, request: Request) -> Response:
@@ -108,8 +103,6 @@ class PasswordChangeView(APIView):
 class PasswordResetView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedIpThrottle, EmailThrottle]
-    throttle_scope = "password_reset"
 
     @extend_schema(
         request=PasswordResetSerializer,
@@ -126,8 +119,6 @@ class PasswordResetView(APIView):
 class PasswordResetConfirmView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedIpThrottle]
-    throttle_scope = "password_reset_confirm"
 
     @extend_schema(
         request=PasswordResetConfirmSerializer,

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "twitterclone.middleware.JsonErrorMiddleware",
+    "twitterclone.ratelimit.RateLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -181,10 +182,6 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [],
     "DEFAULT_THROTTLE_RATES": {
-        "register": env("THROTTLE_REGISTER", default="20/hour"),
-        "login": env("THROTTLE_LOGIN", default="30/5m"),
-        "password_reset": env("THROTTLE_PASSWORD_RESET", default="10/hour"),
-        "password_reset_confirm": env("THROTTLE_PASSWORD_RESET_CONFIRM", default="30/hour"),
         "report": env("THROTTLE_REPORT", default="30/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -204,6 +201,44 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Rate limits (twitterclone/ratelimit.py), modelled on Mastodon's ----------------
+# Each rate is "N/<k><unit>" (s, m, h, d): fixed windows counted in the cache (Redis when set).
+# Override any rate with the environment: RATE_LIMIT_<NAME>=N/period, e.g. RATE_LIMIT_API=600/5m.
+RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
+RATE_LIMIT_TRUST_X_FORWARDED_FOR = env.bool("RATE_LIMIT_TRUST_X_FORWARDED_FOR", default=False)
+_DEFAULT_RATE_LIMITS = {
+    # Every API request, per user (valid Bearer token) or else per IP.
+    "api": ("300/5m", "user_or_ip"),
+    "register_ip": ("25/5m", "ip"),
+    "login_ip": ("25/5m", "ip"),
+    "login_name": ("25/1h", "field:login"),
+    "refresh_ip": ("60/5m", "ip"),
+    "password_reset_ip": ("25/5m", "ip"),
+    "password_reset_email": ("5/30m", "field:email"),
+    "password_reset_confirm_ip": ("25/5m", "ip"),
+    "password_reset_confirm_email": ("10/30m", "field:email"),
+    "post": ("300/3h", "user"),
+    "delete": ("30/30m", "user"),
+    "follow": ("400/1d", "user"),
+    "report": ("50/1d", "user"),
+}
+RATE_LIMITS = {
+    name: {"rate": env(f"RATE_LIMIT_{name.upper()}", default=rate), "per": per}
+    for name, (rate, per) in _DEFAULT_RATE_LIMITS.items()
+}
+RATE_LIMIT_RULES = [
+    ("POST", r"^/api/v1/auth/register$", ["register_ip"]),
+    ("POST", r"^/api/v1/auth/login$", ["login_ip", "login_name"]),
+    ("POST", r"^/api/v1/auth/token/refresh$", ["refresh_ip"]),
+    ("POST", r"^/api/v1/auth/password/reset$", ["password_reset_ip", "password_reset_email"]),
+    ("POST", r"^/api/v1/auth/password/reset/confirm$", ["password_reset_confirm_ip", "password_reset_confirm_email"]),
+    ("POST", r"^/api/v1/tweets$", ["post"]),
+    ("POST", r"^/api/v1/tweets/[^/]+/retweet$", ["post"]),
+    ("DELETE", r"^/api/v1/tweets/[^/]+$", ["delete"]),
+    ("POST", r"^/api/v1/users/[^/]+/follow$", ["follow"]),
+    ("POST", r"^/api/v1/reports$", ["report"]),
+]
 
 # --- Static, media, uploads -------------------------------------------------
 STATIC_URL = "static/"

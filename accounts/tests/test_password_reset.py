@@ -175,8 +175,7 @@ def test_email_is_sent_only_after_commit(frank, django_capture_on_commit_callbac
 
 
 def test_reset_is_rate_limited_per_email(api_client, frank, settings):
-    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "password_reset": "2/h"}
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "password_reset_email": {"rate": "2/h", "per": "field:email"}}
     for _ in range(2):
         assert api_client.post(RESET, {"email": "frank@example.com"}, format="json").status_code == 202
     response = api_client.post(RESET, {"email": "frank@example.com"}, format="json")
