@@ -1,0 +1,78 @@
+"""Token edge cases on REST: expired, wrongly signed, alg=none, tampered, refresh used as access."""
+
+import base64
+import json
+from datetime import timedelta
+
+import jwt
+import pytest
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from accounts.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def b64(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def get_me(api_client, token):
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return api_client.get("/api/v1/users/me")
+
+
+def test_valid_token_works(api_client):
+    user = UserFactory()
+    assert get_me(api_client, str(AccessToken.for_user(user))).status_code == 200
+
+
+def test_expired_access_token_is_401(api_client):
+    user = UserFactory()
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=-timedelta(seconds=1))
+    response = get_me(api_client, str(token))
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "token_not_valid"
+
+
+def test_token_signed_with_another_key_is_401(api_client):
+    user = UserFactory()
+    payload = dict(AccessToken.for_user(user).payload)
+    forged = jwt.encode(payload, "not-the-server-key-but-long-enough-1234567890", algorithm="HS256")
+    assert get_me(api_client, forged).status_code == 401
+
+
+def test_alg_none_token_is_401(api_client):
+    user = UserFactory()
+    payload = dict(AccessToken.for_user(user).payload)
+    unsigned = f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(payload)}."
+    assert get_me(api_client, unsigned).status_code == 401
+
+
+def test_tampered_payload_is_401(api_client):
+    user, victim = UserFactory(), UserFactory()
+    header, _payload, signature = str(AccessToken.for_user(user)).split(".")
+    payload = dict(AccessToken.for_user(user).payload, user_id=str(victim.pk))
+    assert get_me(api_client, f"{header}.{b64(payload)}.{signature}").status_code == 401
+
+
+def test_refresh_token_is_not_accepted_as_access_token(api_client):
+    user = UserFactory()
+    assert get_me(api_client, str(RefreshToken.for_user(user))).status_code == 401
+
+
+def test_token_of_deleted_user_is_401(api_client):
+    user = UserFactory()
+    token = str(AccessToken.for_user(user))
+    user.delete()
+    assert get_me(api_client, token).status_code == 401
+
+
+def test_cors_allows_only_configured_origins(client, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+    headers = {"HTTP_ACCESS_CONTROL_REQUEST_METHOD": "GET"}
+    allowed = client.options("/api/v1/users/me", HTTP_ORIGIN="https://app.example.com", **headers)
+    assert allowed["Access-Control-Allow-Origin"] == "https://app.example.com"
+    denied = client.options("/api/v1/users/me", HTTP_ORIGIN="https://evil.example.com", **headers)
+    assert "Access-Control-Allow-Origin" not in denied
