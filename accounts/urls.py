@@ -1,6 +1,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from social.views import SuggestionsView
+
 from . import views
 
 router = SimpleRouter(trailing_slash=False)
@@ -14,5 +16,7 @@ urlpatterns = [
     path("auth/password/change", views.PasswordChangeView.as_view(), name="auth-password-change"),
     path("auth/password/reset", views.PasswordResetView.as_view(), name="auth-password-reset"),
     path("auth/password/reset/confirm", views.PasswordResetConfirmView.as_view(), name="auth-password-reset-confirm"),
+    # Before the router, whose users/<username> route would otherwise catch it.
+    path("users/suggestions", SuggestionsView.as_view(), name="user-suggestions"),
     *router.urls,
 ]

@@ -1,1 +1,13 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+USERNAME = "<str:username>"
+
+urlpatterns = [
+    path(f"users/{USERNAME}/follow", views.FollowView.as_view(), name="user-follow"),
+    path(f"users/{USERNAME}/block", views.BlockView.as_view(), name="user-block"),
+    path(f"users/{USERNAME}/mute", views.MuteView.as_view(), name="user-mute"),
+    path(f"users/{USERNAME}/followers", views.FollowersView.as_view(), name="user-followers"),
+    path(f"users/{USERNAME}/following", views.FollowingView.as_view(), name="user-following"),
+]

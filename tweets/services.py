@@ -1,0 +1,332 @@
+"""Tweet writes: post, edit, delete, retweet, like, bookmark.
+
+Every change of a tweet goes through one of these functions. Rules kept here:
+- counters change only with ``F()`` updates, and only when a row was really inserted or
+  deleted (uniqueness is a database constraint: a second like is an IntegrityError, not a
+  check in Python), so they stay exact under concurrency;
+- row locks are always taken tweets first, then users, each in ascending id order
+  (no deadlock between two actions touching the same rows);
+- notifications are stored in the same transaction (``notification_create``), timeline
+  fan-out leaves only through ``transaction.on_commit``;
+- a retweet is resolved to its original for every interaction (liking, quoting, replying to
+  or retweeting a retweet acts on the tweet it retweets).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from notifications.services import notification_create
+from social.selectors import is_blocked_either_way
+from twitterclone.errors import Forbidden, InvalidInput, NotFound
+
+from .models import Bookmark, Hashtag, Like, Mention, Tweet, TweetEdit, TweetHashtag, Visibility
+from .text import clean_text, parse_hashtags, parse_mentions, text_errors
+
+logger = logging.getLogger("twitterclone.tweets")
+
+DELETE_PERMISSION = "tweets.delete_tweet"
+
+
+def _increment(model, pk: int, field: str, delta: int) -> None:
+    """Atomic counter change; a decrement never goes below zero."""
+    queryset = model.objects.filter(pk=pk)
+    if delta < 0:
+        queryset = queryset.filter(**{f"{field}__gte": -delta})
+    queryset.update(**{field: F(field) + delta})
+
+
+def _valid_text(text: str) -> str:
+    text = clean_text(text)
+    errors = text_errors(text)
+    if errors:
+        raise InvalidInput(errors[0], fields={"text": errors})
+    return text
+
+
+def _interaction_target(*, actor: User, tweet_id: int, field: str | None = None) -> Tweet:
+    """The tweet ``actor`` wants to reply to, quote, like or retweet, resolved to its original
+    when it is a retweet. NotFound (404) when it does not exist or ``actor`` may not see it;
+    Forbidden ``blocked`` (403) when its author and ``actor`` block each other (either way)."""
+    fields = {field: ["No such tweet."]} if field else None
+    tweet = Tweet.objects.select_related("author").filter(pk=tweet_id).first()
+    if tweet is not None and tweet.retweet_of_id is not None:
+        tweet = Tweet.objects.select_related("author").filter(pk=tweet.retweet_of_id).first()
+    if tweet is None:
+        raise NotFound("No such tweet.", fields=fields)
+    if tweet.author_id != actor.pk and is_blocked_either_way(user_a_id=actor.pk, user_b_id=tweet.author_id):
+        raise Forbidden("You cannot interact with this account: one of you blocks the other.", code="blocked")
+    if not Tweet.objects.visible_to(actor).filter(pk=tweet.pk).exists():
+        raise NotFound("No such tweet.", fields=fields)
+    return tweet
+
+
+def _check_shareable(*, actor: User, tweet: Tweet, action: str) -> None:
+    if tweet.visibility == Visibility.FOLLOWERS and tweet.author_id != actor.pk:
+        raise Forbidden(f"Only its author can {action} a followers-only tweet.", code="followers_only")
+
+
+def _link_hashtags(tweet: Tweet, names: Iterable[str]) -> None:
+    names = list(names)
+    if not names:
+        return
+    Hashtag.objects.bulk_create([Hashtag(name=name) for name in names], ignore_conflicts=True)
+    hashtag_ids = Hashtag.objects.filter(name__in=names).values_list("id", flat=True)
+    TweetHashtag.objects.bulk_create(
+        [TweetHashtag(tweet=tweet, hashtag_id=hashtag_id) for hashtag_id in hashtag_ids], ignore_conflicts=True
+    )
+
+
+def _mentionable_users(author: User, usernames: Iterable[str]) -> list[User]:
+    """Active, unsuspended users with these usernames who neither block nor are blocked by
+    the author: a mention of anyone else is plain text (not linked, nobody notified)."""
+    from social.models import Block
+
+    usernames = list(usernames)
+    if not usernames:
+        return []
+    blocked_either_way = set(Block.objects.filter(blocker_id=author.pk).values_list("blocked_id", flat=True)) | set(
+        Block.objects.filter(blocked_id=author.pk).values_list("blocker_id", flat=True)
+    )
+    users = User.objects.active().filter(username__lower__in=usernames)
+    return [user for user in users if user.pk not in blocked_either_way]
+
+
+def _link_mentions(tweet: Tweet, users: list[User]) -> None:
+    """Links mentioned users and notifies each one who may see the tweet."""
+    if not users:
+        return
+    Mention.objects.bulk_create([Mention(tweet=tweet, user=user) for user in users], ignore_conflicts=True)
+    for user in users:
+        if user.pk != tweet.author_id and Tweet.objects.visible_to(user).filter(pk=tweet.pk).exists():
+            notification_create(recipient_id=user.pk, actor_id=tweet.author_id, type="mention", tweet_id=tweet.pk)
+
+
+def tweet_create(
+    *,
+    author: User,
+    text: str,
+    reply_to_id: int | None = None,
+    quote_of_id: int | None = None,
+    visibility: str = Visibility.PUBLIC,
+) -> Tweet:
+    """Posts a tweet, a reply (``reply_to_id``) or a quote (``quote_of_id``).
+
+    Text: 1 to 280 code points after trimming. The parent or quoted tweet must be visible to
+    the author (else 404); replying to or quoting someone who blocks the author, or whom the
+    author blocks, is 403 ``blocked``; only its author may quote a followers-only tweet (403
+    ``followers_only``). Hashtags and mentions are parsed and linked; the parent's author
+    (reply), the quoted author (quote) and the mentioned users are notified. The tweet is
+    pushed to followers' home feeds after commit."""
+    text = _valid_text(text)
+    if visibility not in Visibility.values:
+        raise InvalidInput("Unknown visibility.", fields={"visibility": ["Use public or followers."]})
+    parent = _interaction_target(actor=author, tweet_id=reply_to_id, field="reply_to") if reply_to_id else None
+    quoted = _interaction_target(actor=author, tweet_id=quote_of_id, field="quote_of") if quote_of_id else None
+    if quoted is not None:
+        _check_shareable(actor=author, tweet=quoted, action="quote")
+
+    with transaction.atomic():
+        tweet = Tweet.objects.create(
+            author=author,
+            text=text,
+            visibility=visibility,
+            reply_to=parent,
+            quote_of=quoted,
+            conversation_id=(parent.conversation_id or parent.pk) if parent else None,
+        )
+        if parent is None:
+            tweet.conversation_id = tweet.pk
+            Tweet.objects.filter(pk=tweet.pk).update(conversation_id=tweet.pk)
+        counters = []
+        if parent is not None:
+            counters.append((parent.pk, "reply_count"))
+        if quoted is not None:
+            counters.append((quoted.pk, "quote_count"))
+        for referenced_id, field in sorted(counters):
+            _increment(Tweet, referenced_id, field, 1)
+        _increment(User, author.pk, "tweets_count", 1)
+        _link_hashtags(tweet, parse_hashtags(text))
+        if parent is not None:
+            notification_create(recipient_id=parent.author_id, actor_id=author.pk, type="reply", tweet_id=tweet.pk)
+        if quoted is not None:
+            notification_create(recipient_id=quoted.author_id, actor_id=author.pk, type="quote", tweet_id=tweet.pk)
+        _link_mentions(tweet, _mentionable_users(author, parse_mentions(text)))
+        _fan_out_on_commit(tweet)
+    return tweet
+
+
+def tweet_edit(*, tweet: Tweet, actor: User, text: str) -> Tweet:
+    """Changes a tweet's text. Only its author may (403 ``not_author``); a retweet has no text
+    to edit (400). The earlier text is kept as a ``TweetEdit`` (with when it was written),
+    ``edited_at`` is set, and hashtags and mentions are parsed again: new mentions are
+    notified, removed ones unlinked. Editing to the same text changes nothing."""
+    if tweet.author_id != actor.pk:
+        raise Forbidden("Only the author can edit a tweet.", code="not_author")
+    if tweet.retweet_of_id is not None:
+        raise InvalidInput("A retweet has no text to edit.", code="retweet_not_editable")
+    text = _valid_text(text)
+    with transaction.atomic():
+        current = Tweet.objects.select_for_update().filter(pk=tweet.pk).first()
+        if current is None:
+            raise NotFound("No such tweet.")
+        if current.text == text:
+            return current
+        now = timezone.now()
+        TweetEdit.objects.create(tweet=current, text=current.text, created_at=current.edited_at or current.created_at)
+        current.text = text
+        current.edited_at = now
+        current.save(update_fields=["text", "edited_at"])
+
+        names = parse_hashtags(text)
+        TweetHashtag.objects.filter(tweet=current).exclude(hashtag__name__in=names).delete()
+        _link_hashtags(current, names)
+
+        users = _mentionable_users(actor, parse_mentions(text))
+        Mention.objects.filter(tweet=current).exclude(user_id__in=[user.pk for user in users]).delete()
+        _link_mentions(current, users)
+    return current
+
+
+def tweet_delete(*, tweet: Tweet, actor: User) -> None:
+    """Deletes a tweet. Allowed to its author and to users with the ``tweets.delete_tweet``
+    permission (moderators, through their group); anyone else gets 403 ``forbidden``.
+
+    Deleting an original also deletes its retweets (and their authors' ``tweets_count``);
+    replies and quotes stay, keeping the deleted id in ``reply_to`` / ``quote_of``. Counters
+    of the parent, quoted or retweeted tweet and of the authors stay exact; the tweet and its
+    retweets leave every home feed after commit. Deleting an already deleted tweet is 404."""
+    if tweet.author_id != actor.pk and not actor.has_perm(DELETE_PERMISSION):
+        raise Forbidden("Only the author or a moderator can delete a tweet.")
+    with transaction.atomic():
+        current = Tweet.objects.select_for_update().filter(pk=tweet.pk).first()
+        if current is None:
+            raise NotFound("No such tweet.")
+        retweets = list(Tweet.objects.filter(retweet_of_id=current.pk).values_list("id", "author_id"))
+        current.delete()
+        references = [
+            (current.reply_to_id, "reply_count"),
+            (current.quote_of_id, "quote_count"),
+            (current.retweet_of_id, "retweet_count"),
+        ]
+        for referenced_id, field in sorted((pk, field) for pk, field in references if pk is not None):
+            _increment(Tweet, referenced_id, field, -1)
+        author_ids = sorted({current.author_id} | {author_id for _, author_id in retweets})
+        for author_id in author_ids:
+            # Each retweeter has exactly one retweet of this tweet (a database constraint).
+            _increment(User, author_id, "tweets_count", -1)
+        removed = [(current.pk, current.author_id), *retweets]
+        transaction.on_commit(lambda: _remove_from_feeds(removed))
+
+
+def retweet_create(*, user: User, tweet_id: int) -> int:
+    """Retweets a tweet (a retweet of a retweet retweets its original). Once per user per
+    tweet: a second retweet changes nothing (a database constraint decides under races).
+    403 ``blocked`` across a block, 403 ``followers_only`` for someone else's followers-only
+    tweet. Returns the original tweet's id."""
+    original = _interaction_target(actor=user, tweet_id=tweet_id)
+    _check_shareable(actor=user, tweet=original, action="retweet")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                retweet = Tweet.objects.create(
+                    author=user, text="", retweet_of=original, visibility=original.visibility
+                )
+        except IntegrityError:
+            if not Tweet.objects.filter(pk=original.pk).exists():
+                raise NotFound("No such tweet.") from None
+            return original.pk  # already retweeted
+        _increment(Tweet, original.pk, "retweet_count", 1)
+        _increment(User, user.pk, "tweets_count", 1)
+        notification_create(recipient_id=original.author_id, actor_id=user.pk, type="retweet", tweet_id=original.pk)
+        _fan_out_on_commit(retweet)
+    return original.pk
+
+
+def retweet_delete(*, user: User, tweet_id: int) -> int:
+    """Removes the user's retweet of a tweet (given by the original's id or the retweet's own
+    id). Idempotent: un-retweeting what was never retweeted changes nothing. Returns the
+    original tweet's id; NotFound if the tweet does not exist."""
+    tweet = Tweet.objects.filter(pk=tweet_id).first()
+    if tweet is None:
+        raise NotFound("No such tweet.")
+    original_id = tweet.retweet_of_id or tweet.pk
+    with transaction.atomic():
+        retweet = Tweet.objects.select_for_update().filter(author_id=user.pk, retweet_of_id=original_id).first()
+        if retweet is not None:
+            retweet.delete()
+            _increment(Tweet, original_id, "retweet_count", -1)
+            _increment(User, user.pk, "tweets_count", -1)
+            removed = [(retweet.pk, user.pk)]
+            transaction.on_commit(lambda: _remove_from_feeds(removed))
+    return original_id
+
+
+def like_create(*, user: User, tweet_id: int) -> int:
+    """Likes a tweet (a retweet's original). Once per user per tweet: liking twice counts
+    once (a database constraint decides under races). 403 ``blocked`` across a block.
+    Notifies the author. Returns the liked tweet's id."""
+    tweet = _interaction_target(actor=user, tweet_id=tweet_id)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                Like.objects.create(user=user, tweet=tweet)
+        except IntegrityError:
+            return tweet.pk  # already liked (or the tweet was deleted meanwhile)
+        _increment(Tweet, tweet.pk, "like_count", 1)
+        notification_create(recipient_id=tweet.author_id, actor_id=user.pk, type="like", tweet_id=tweet.pk)
+    return tweet.pk
+
+
+def like_delete(*, user: User, tweet_id: int) -> int:
+    """Removes the user's like. Idempotent. Returns the tweet's id (NotFound if it does not exist)."""
+    tweet = Tweet.objects.filter(pk=tweet_id).first()
+    if tweet is None:
+        raise NotFound("No such tweet.")
+    tweet_id = tweet.retweet_of_id or tweet.pk
+    with transaction.atomic():
+        deleted, _ = Like.objects.filter(user_id=user.pk, tweet_id=tweet_id).delete()
+        if deleted:
+            _increment(Tweet, tweet_id, "like_count", -1)
+    return tweet_id
+
+
+def bookmark_create(*, user: User, tweet_id: int) -> int:
+    """Bookmarks a tweet the user may see (a retweet's original). Idempotent. Bookmarks are
+    private: nobody is notified, and a block does not prevent them. Returns the tweet's id."""
+    tweet = Tweet.objects.filter(pk=tweet_id).first()
+    if tweet is not None and tweet.retweet_of_id is not None:
+        tweet = Tweet.objects.filter(pk=tweet.retweet_of_id).first()
+    if tweet is None or not Tweet.objects.visible_to(user).filter(pk=tweet.pk).exists():
+        raise NotFound("No such tweet.")
+    Bookmark.objects.bulk_create([Bookmark(user=user, tweet=tweet)], ignore_conflicts=True)
+    return tweet.pk
+
+
+def bookmark_delete(*, user: User, tweet_id: int) -> int:
+    """Removes a bookmark. Idempotent. Returns the tweet's id (NotFound if it does not exist)."""
+    tweet = Tweet.objects.filter(pk=tweet_id).first()
+    if tweet is None:
+        raise NotFound("No such tweet.")
+    tweet_id = tweet.retweet_of_id or tweet.pk
+    Bookmark.objects.filter(user_id=user.pk, tweet_id=tweet_id).delete()
+    return tweet_id
+
+
+def _fan_out_on_commit(tweet: Tweet) -> None:
+    from . import feeds
+
+    tweet_id, author_id = tweet.pk, tweet.author_id
+    transaction.on_commit(lambda: feeds.schedule_fan_out(tweet_id=tweet_id, author_id=author_id))
+
+
+def _remove_from_feeds(removed: list[tuple[int, int]]) -> None:
+    from . import feeds
+
+    feeds.schedule_removal(removed)
