@@ -199,8 +199,8 @@ class UserAdmin(DjangoUserAdmin):
             return "-"
         return join_html(
             format_html(
-                "{:%Y-%m-%d %H:%M} {} by {}: {}",
-                entry.created_at,
+                "{} {} by {}: {}",
+                f"{entry.created_at:%Y-%m-%d %H:%M}",
                 entry.get_action_display(),
                 entry.moderator_username,
                 excerpt(entry.reason, 120),

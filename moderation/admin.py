@@ -253,8 +253,8 @@ class ReportAdmin(admin.ModelAdmin):
             return "-"
         return join_html(
             format_html(
-                "{:%Y-%m-%d %H:%M} {} by {}: {}",
-                e.created_at,
+                "{} {} by {}: {}",
+                f"{e.created_at:%Y-%m-%d %H:%M}",
                 e.get_action_display(),
                 e.moderator_username,
                 e.reason,

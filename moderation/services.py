@@ -65,11 +65,9 @@ def _resolve_target(*, reporter: User, target_type: str, target: Any) -> tuple[d
             raise InvalidInput("You cannot report yourself.", fields={"user": ["This is you."]})
         return {"target_user": user, "target_object_id": user.pk}, _snapshot_user(user)
     if target_type == TargetType.ROOM:
-        from rooms.models import Room
+        from rooms.selectors import room_visible
 
-        room = Room.objects.select_related("host").filter(pk=target).first()
-        if room is None or not room.host.is_active or room.host.is_suspended:
-            raise NotFound("No such room.")
+        room = room_visible(room_id=target, viewer=reporter)
         if room.host_id == reporter.pk:
             raise InvalidInput("You cannot report your own room.", fields={"room": ["This is your own room."]})
         return {"target_room": room, "target_object_id": room.pk}, _snapshot_room(room)
