@@ -1,0 +1,97 @@
+"""Two real daphne processes sharing PostgreSQL and Redis: an action through REST on the first
+reaches a socket held by the second (channels-redis), opened with a real WebSocket client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import httpx
+import pytest
+import websockets
+from django.conf import settings
+
+from tests.server import database_url_for_tests, run_server
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+]
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def server_env() -> dict[str, str]:
+    prefix = f"xproc_{uuid.uuid4().hex[:8]}"  # this run's own channel and cache keys
+    return {
+        "DATABASE_URL": database_url_for_tests(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CHANNEL_LAYER_PREFIX": prefix,
+        "CACHE_KEY_PREFIX": prefix,
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+        "RATE_LIMITS_ENABLED": "false",
+    }
+
+
+def register(base: str, username: str) -> dict:
+    response = httpx.post(
+        f"{base}/api/v1/auth/register",
+        json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def next_notification(socket, timeout: float = 15) -> dict:
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = json.loads(await socket.recv())
+            if frame["type"] == "notification":
+                return frame["notification"]
+
+
+def ws_url(base: str) -> str:
+    return base.replace("http://", "ws://", 1) + "/ws/notifications/"
+
+
+async def open_socket(base: str, access: str):
+    socket = await websockets.connect(ws_url(base), subprotocols=["bearer", access], open_timeout=15)
+    assert socket.subprotocol == "bearer"
+    await socket.send(json.dumps({"type": "ping"}))
+    assert json.loads(await asyncio.wait_for(socket.recv(), 10)) == {"type": "pong"}
+    return socket
+
+
+def test_a_room_going_live_on_one_process_reaches_a_follower_on_another():
+    from accounts.models import User
+    from social.models import Follow
+
+    env = server_env()
+    with run_server(env) as first, run_server(env) as second:
+        host = register(first, "xp_host")
+        fan = register(second, "xp_fan")
+        Follow.objects.create(
+            follower=User.objects.get(username="xp_fan"), followee=User.objects.get(username="xp_host")
+        )
+
+        async def scenario() -> dict:
+            socket = await open_socket(second, fan["access"])
+            try:
+                async with httpx.AsyncClient(
+                    base_url=first, headers={"Authorization": f"Bearer {host['access']}"}, timeout=30
+                ) as client:
+                    room = (await client.post("/api/v1/rooms", json={"title": "Across processes"})).json()
+                    started = await client.post(f"/api/v1/rooms/{room['id']}/start")
+                    assert started.status_code == 200, started.text
+                return await next_notification(socket)
+            finally:
+                await socket.close()
+
+        item = asyncio.run(scenario())
+    assert item["type"] == "room_live"
+    assert item["actor"]["username"] == "xp_host"
+    assert item["room"]["title"] == "Across processes"
