@@ -21,8 +21,8 @@ import asyncio
 import logging
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.utils import get_handler_name
 
 from twitterclone.broadcast import user_group_name
 from twitterclone.errors import DomainError, NotFound
