@@ -181,9 +181,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "twitterclone.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [],
-    "DEFAULT_THROTTLE_RATES": {
-        "report": env("THROTTLE_REPORT", default="30/hour"),
-    },
+    "DEFAULT_THROTTLE_RATES": {},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -198,6 +196,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {},
     # The docs page's JavaScript and CSS are served by this server (no CDN needed).
     "SWAGGER_UI_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "twitterclone.schema.add_error_responses",
+    ],
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }

@@ -1,0 +1,75 @@
+"""OpenAPI post-processing: document the error envelope on every operation.
+
+Every endpoint can answer with the contract's error shape (validation, authentication, permission,
+not found, size, media type, rate limit, unavailable backing service), so each operation lists those
+responses with the shared ``Error`` schema, and 429 with its headers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "Machine-readable error code."},
+                "message": {"type": "string", "description": "Human-readable explanation."},
+                "fields": {
+                    "type": "object",
+                    "description": "Validation messages by field (validation errors only).",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        }
+    },
+}
+
+RATE_LIMIT_HEADERS = {
+    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."},
+    "X-RateLimit-Limit": {"schema": {"type": "integer"}},
+    "X-RateLimit-Remaining": {"schema": {"type": "integer"}},
+    "X-RateLimit-Reset": {"schema": {"type": "integer"}, "description": "Epoch seconds."},
+}
+
+ERROR_RESPONSES = {
+    "400": "Invalid input.",
+    "401": "Not authenticated, or the token is invalid or expired.",
+    "403": "Not allowed.",
+    "404": "Not found, or not visible to you.",
+    "405": "Method not allowed.",
+    "413": "Request body too large.",
+    "415": "Unsupported media type.",
+    "429": "Rate limited.",
+    "503": "A backing service is unavailable; retry later.",
+}
+
+BODY_METHODS = {"post", "put", "patch"}
+
+
+def add_error_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            for code, description in ERROR_RESPONSES.items():
+                if code in ("413", "415") and method not in BODY_METHODS:
+                    continue
+                if code in responses:
+                    continue
+                response: dict[str, Any] = {
+                    "description": description,
+                    "content": {"application/json": {"schema": ref}},
+                }
+                if code == "429":
+                    response["headers"] = RATE_LIMIT_HEADERS
+                responses[code] = response
+    return result
