@@ -38,7 +38,10 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.CAP].count()
+        queryset = self.object_list
+        if hasattr(queryset, "values"):  # only the ids: no per-row annotations in the count
+            queryset = queryset.values("pk")
+        return queryset[: self.CAP].count()
 
 
 def confirm_with_reason(

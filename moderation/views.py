@@ -9,7 +9,6 @@ from rest_framework.response import Response
 
 from . import selectors, services
 from .serializers import ReportCreateSerializer, ReportSerializer
-from .throttles import ReportRateThrottle
 
 
 class ReportViewSet(viewsets.GenericViewSet):
@@ -17,9 +16,6 @@ class ReportViewSet(viewsets.GenericViewSet):
 
     serializer_class = ReportSerializer
     lookup_value_regex = "[0-9]{1,18}"
-
-    def get_throttles(self):
-        return [ReportRateThrottle()] if self.action == "create" else []
 
     def get_queryset(self):
         return selectors.reports_filed_by(reporter=self.request.user)
@@ -35,7 +31,8 @@ class ReportViewSet(viewsets.GenericViewSet):
             "(up to 1000 characters). Answers **201** with the new report, or **200** with your earlier "
             "report on the same target while that one is still open (no second report is created). "
             "A target you cannot see (or that does not exist) is a 404; reporting yourself or your own "
-            "content is a 400. Throttled per user (429 with `Retry-After`)."
+            "content is a 400. Rate-limited per user by the project-wide limiter (`RATE_LIMITS['report']`, "
+            "50 a day by default; 429 with `Retry-After`)."
         ),
         examples=[
             OpenApiExample("A tweet", value={"tweet": 123, "category": "spam"}, request_only=True),

@@ -189,11 +189,8 @@ def test_non_json_body_is_415(client):
     assert response.status_code == 415
 
 
-def test_reports_are_throttled_per_user(client, auth_client, settings, bob):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "report": "3/hour"},
-    }
+def test_reports_are_rate_limited_per_user(client, auth_client, settings, bob):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "report": {"rate": "3/1h", "per": "user"}}
     tweets = [make_tweet(bob, f"t{i}") for i in range(4)]
     for tweet in tweets[:3]:
         assert client.post(REPORTS, {"tweet": tweet.pk}, format="json").status_code == 201
@@ -202,7 +199,7 @@ def test_reports_are_throttled_per_user(client, auth_client, settings, bob):
     assert throttled.json()["error"]["code"] == "throttled"
     assert int(throttled["Retry-After"]) > 0
     assert Report.objects.count() == 3
-    # Another user has their own budget, and reading one's reports is not throttled.
+    # Another user has their own budget, and reading one's reports is not limited by it.
     assert auth_client(UserFactory()).post(REPORTS, {"tweet": tweets[3].pk}, format="json").status_code == 201
     assert client.get(REPORTS).status_code == 200
 
