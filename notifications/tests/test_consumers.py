@@ -90,6 +90,7 @@ async def assert_closed_with(communicator: WebsocketCommunicator, code: int) -> 
     assert accepted  # accepted first, so the client sees the close code rather than an HTTP 403
     message = await communicator.receive_output()
     assert message == {"type": "websocket.close", "code": code}
+    await communicator.disconnect()  # the client goes away; the consumer stops
 
 
 # --- authentication -------------------------------------------------------------------------
@@ -147,6 +148,7 @@ async def test_a_foreign_origin_is_refused():
     communicator = await open_socket(await access_for(user), headers=[(b"origin", b"https://evil.example")])
     accepted, _ = await communicator.connect()
     assert not accepted
+    await communicator.wait()
 
 
 @pytest.mark.parametrize("origin", [b"http://localhost:8000", b"http://127.0.0.1:8000", b"https://testserver"])
@@ -293,6 +295,7 @@ async def test_session_revoked_closes_with_4001():
     communicator = await connected(user)
     await get_channel_layer().group_send(user_group_name(user.pk), {"type": "session.revoked"})
     assert await communicator.receive_output() == {"type": "websocket.close", "code": CLOSE_SESSION_REVOKED}
+    await communicator.disconnect()
 
 
 # --- channel layer failures -----------------------------------------------------------------
@@ -308,6 +311,7 @@ async def test_channel_layer_unavailable_at_connect_closes_with_4503(settings):
     accepted, _ = await communicator.connect(timeout=5)
     assert accepted
     assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": CLOSE_LAYER_UNAVAILABLE}
+    await communicator.disconnect()
 
 
 async def test_channel_layer_failing_under_an_open_socket_closes_it_with_4503():
@@ -332,3 +336,4 @@ async def test_channel_layer_failing_under_an_open_socket_closes_it_with_4503():
         assert await communicator.receive_json_from() == {"type": "pong"}
         fail_now.set()
         assert await communicator.receive_output() == {"type": "websocket.close", "code": CLOSE_LAYER_UNAVAILABLE}
+        await communicator.disconnect()
