@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from twitterclone.errors import PayloadTooLarge
 
-from .models import User
+from .models import USERNAME_PATTERN, User
 
 ALLOWED_AVATAR_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 
@@ -43,6 +43,7 @@ class PublicProfileSerializer(UserSummarySerializer):
     annotations when the queryset has them, else from one query per profile."""
 
     created_at = serializers.DateTimeField(source="date_joined", read_only=True)
+    website = serializers.CharField(read_only=True, help_text="A URL, or an empty string.")
     following = serializers.SerializerMethodField()
     followed_by = serializers.SerializerMethodField()
     blocking = serializers.SerializerMethodField()
@@ -151,7 +152,11 @@ class ProfileUpdateSerializer(serializers.ModelSerializer):
 
 
 class RegisterSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=30)
+    username = serializers.RegexField(
+        USERNAME_PATTERN,
+        max_length=30,
+        error_messages={"invalid": "Usernames are 1 to 30 letters, digits or underscores."},
+    )
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
     display_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")

@@ -12,6 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from twitterclone.schema import error_response
+
 from . import selectors, services
 from .models import User
 from .serializers import (
@@ -47,7 +49,7 @@ class RegisterView(APIView):
 
     @extend_schema(
         request=RegisterSerializer,
-        responses={201: AuthResultSerializer},
+        responses={201: AuthResultSerializer, 409: error_response("username or email taken")},
         tags=["auth"],
         summary="Create an account",
     )

@@ -51,6 +51,13 @@ ERROR_RESPONSES = {
 BODY_METHODS = {"post", "put", "patch"}
 
 
+def error_response(description: str):
+    """An extra error status for ``extend_schema(responses=...)``, documented with the envelope."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    return OpenApiResponse(description=f"Error: {description}")
+
+
 def add_error_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components["Error"] = ERROR_SCHEMA
@@ -60,6 +67,11 @@ def add_error_responses(result: dict[str, Any], generator, request, public) -> d
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
+            for response in responses.values():
+                # Error responses a view declares with a description only get the envelope's schema.
+                code_is_error = response is not None and "content" not in response
+                if code_is_error and response.get("description", "").startswith("Error:"):
+                    response["content"] = {"application/json": {"schema": ref}}
             for code, description in ERROR_RESPONSES.items():
                 if code in ("413", "415") and method not in BODY_METHODS:
                     continue
