@@ -66,6 +66,33 @@ async def open_socket(base: str, access: str):
     return socket
 
 
+def test_a_follow_on_one_process_reaches_a_socket_on_another():
+    env = server_env()
+    with run_server(env) as first, run_server(env) as second:
+        alice = register(first, "xp_alice")
+        bob = register(first, "xp_bob")
+
+        async def scenario() -> dict:
+            socket = await open_socket(second, alice["access"])  # Alice's socket: on the SECOND process
+            try:
+                async with httpx.AsyncClient(base_url=first, timeout=30) as client:  # Bob: the FIRST
+                    response = await client.post(
+                        "/api/v1/users/xp_alice/follow", headers={"Authorization": f"Bearer {bob['access']}"}
+                    )
+                    assert response.status_code in (200, 201), response.text
+                return await next_notification(socket)
+            finally:
+                await socket.close()
+
+        item = asyncio.run(scenario())
+        listed = httpx.get(
+            f"{second}/api/v1/notifications", headers={"Authorization": f"Bearer {alice['access']}"}, timeout=30
+        ).json()["results"]
+    assert item["type"] == "follow"
+    assert item["actor"]["username"] == "xp_bob"
+    assert [n["id"] for n in listed] == [item["id"]]  # the pushed one is the stored one
+
+
 def test_a_room_going_live_on_one_process_reaches_a_follower_on_another():
     from accounts.models import User
     from social.models import Follow
