@@ -21,8 +21,6 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
-from django.db.models import Count, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -146,25 +144,108 @@ def seed_network(
 ) -> SeedStats:
     """Adds ``users`` users with about ``tweets_per_user`` tweets and ``follows_per_user`` follows each
     (skewed), plus replies, retweets, quotes, likes, hashtags and mentions. Existing rows are kept;
-    new usernames are ``seed<seed>_<n>``. Returns what was inserted."""
+    new usernames are ``seed<seed>_<n>``. The whole network is planned in memory first, so every
+    counter is written exact with its row and no UPDATE pass is needed. Returns what was inserted."""
     out = out or sys.stderr
     started = time.monotonic()
     rng = random.Random(seed)
     stats = SeedStats()
     now = timezone.now()
-    password = make_password(SEED_PASSWORD)
 
-    # --- users -----------------------------------------------------------------
     first_user = _next_id(User)
     user_ids = list(range(first_user, first_user + users))
+    followers_count = dict.fromkeys(user_ids, 0)
+    following_count = dict.fromkeys(user_ids, 0)
+    tweets_count = dict.fromkeys(user_ids, 0)
+
+    # --- plan follows (popularity is Zipf-like: a few accounts get very many followers) ---------------
+    draw_followee = _zipf_sampler(rng, user_ids, exponent=1.1)
+    follow_pairs: list[tuple[int, int]] = []
+    for follower in user_ids:
+        wanted = max(1, int(rng.expovariate(1 / follows_per_user))) if follows_per_user else 0
+        wanted = min(wanted, users - 1, follows_per_user * 5)
+        mine: set[int] = set()
+        tries = 0
+        while len(mine) < wanted and tries < wanted * 4:
+            tries += 1
+            followee = draw_followee()
+            if followee != follower:
+                mine.add(followee)
+        for followee in sorted(mine):
+            follow_pairs.append((follower, followee))
+            followers_count[followee] += 1
+        following_count[follower] += len(mine)
+
+    # --- plan tweets, in time order so ids grow with created_at -----------------------------------------
+    total = users * tweets_per_user
+    span = days * 86400
+    offsets = sorted(rng.random() * span for _ in range(total))
+    draw_author = _zipf_sampler(rng, user_ids, exponent=0.6)
+    draw_tag = _zipf_sampler(rng, list(range(len(HASHTAGS))), exponent=1.0)
+    start = now - timedelta(seconds=span)
+    first_tweet = _next_id(Tweet)
+    # Per tweet: (author, created, text, reply_to index, quote_of index, retweet_of index, conversation index)
+    plan: list[tuple[int, Any, str, int | None, int | None, int | None, int]] = []
+    like_count = [0] * total
+    retweet_count = [0] * total
+    reply_count = [0] * total
+    quote_count = [0] * total
+    retweeted: set[tuple[int, int]] = set()
+    tag_links: list[tuple[int, int, Any]] = []  # (tweet index, hashtag position, created)
+    mention_links: set[tuple[int, int]] = set()
+    for index, offset in enumerate(offsets):
+        author = draw_author()
+        created = start + timedelta(seconds=offset)
+        tweets_count[author] += 1
+        parent = rng.randrange(index) if index else None
+        kind = rng.random()
+        if parent is not None and kind < 0.05 and (author, parent) not in retweeted:
+            retweeted.add((author, parent))
+            retweet_count[parent] += 1
+            plan.append((author, created, "", None, None, parent, index))
+            continue
+        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 18)))
+        reply_to = quote_of = None
+        conversation = index
+        if parent is not None and kind < 0.20:
+            reply_to, conversation = parent, plan[parent][6]
+            reply_count[parent] += 1
+        elif parent is not None and kind < 0.23:
+            quote_of = parent
+            quote_count[parent] += 1
+        if rng.random() < 0.25:
+            tag = draw_tag()
+            words += f" #{HASHTAGS[tag]}"
+            tag_links.append((index, tag, created))
+        if rng.random() < 0.05:
+            mentioned = rng.choice(user_ids)
+            if mentioned != author:
+                words = f"@seed{seed}_{mentioned} " + words
+                mention_links.add((index, mentioned))
+        plan.append((author, created, words[:280], reply_to, quote_of, None, conversation))
+
+    # --- plan likes: popular tweets (Zipf over tweets) by random users -----------------------------------
+    like_pairs: set[tuple[int, int]] = set()
+    if total:
+        draw_tweet = _zipf_sampler(rng, list(range(total)), exponent=0.8)
+        wanted_likes = min(int(total * likes_per_tweet), users * total)
+        while len(like_pairs) < wanted_likes:
+            pair = (rng.choice(user_ids), draw_tweet())
+            if pair not in like_pairs:
+                like_pairs.add(pair)
+                like_count[pair[1]] += 1
+
+    # --- write everything -----------------------------------------------------------------------------------
+    password = make_password(SEED_PASSWORD)
     joined = now - timedelta(days=days + 30)
-    user_fields = [f.attname for f in User._meta.concrete_fields]
-    user_defaults = {f.attname: f.get_default() for f in User._meta.concrete_fields}
+    hashtag_ids = _ensure_hashtags()
 
     def user_rows():
+        fields = [f.attname for f in User._meta.concrete_fields]
+        defaults = {f.attname: f.get_default() for f in User._meta.concrete_fields}
         for uid in user_ids:
             name = f"seed{seed}_{uid}"
-            row = dict(user_defaults)
+            row = dict(defaults)
             row.update(
                 id=uid,
                 password=password,
@@ -173,142 +254,88 @@ def seed_network(
                 display_name=f"Seed {uid}",
                 date_joined=joined,
                 is_active=True,
+                followers_count=followers_count[uid],
+                following_count=following_count[uid],
+                tweets_count=tweets_count[uid],
             )
-            yield tuple(row[f] for f in user_fields)
+            yield tuple(row[f] for f in fields)
 
-    with transaction.atomic():
-        stats.users = _copy_rows(User, user_fields, user_rows(), progress := Progress("users", users, out))
-        progress.finish()
-        _reset_sequence(User)
+    def tweet_rows():
+        fields = [f.attname for f in Tweet._meta.concrete_fields]
+        defaults = {f.attname: f.get_default() for f in Tweet._meta.concrete_fields}
+        for index, (author, created, text, reply_to, quote_of, retweet_of, conversation) in enumerate(plan):
+            row = dict(defaults)
+            row.update(
+                id=first_tweet + index,
+                author_id=author,
+                text=text,
+                visibility="public",
+                created_at=created,
+                reply_to_id=None if reply_to is None else first_tweet + reply_to,
+                quote_of_id=None if quote_of is None else first_tweet + quote_of,
+                retweet_of_id=None if retweet_of is None else first_tweet + retweet_of,
+                conversation_id=first_tweet + conversation,
+                like_count=like_count[index],
+                retweet_count=retweet_count[index],
+                reply_count=reply_count[index],
+                quote_count=quote_count[index],
+            )
+            yield tuple(row[f] for f in fields)
 
-        # --- follows (popularity is Zipf-like: a few accounts get very many followers) -------------
-        draw_followee = _zipf_sampler(rng, user_ids, exponent=1.1)
-        follow_pairs: set[tuple[int, int]] = set()
-        for follower in user_ids:
-            wanted = max(1, int(rng.expovariate(1 / follows_per_user))) if follows_per_user else 0
-            wanted = min(wanted, users - 1, follows_per_user * 5)
-            tries = 0
-            mine: set[int] = set()
-            while len(mine) < wanted and tries < wanted * 4:
-                tries += 1
-                followee = draw_followee()
-                if followee != follower:
-                    mine.add(followee)
-            follow_pairs.update((follower, followee) for followee in mine)
-        first_follow = _next_id(Follow)
-        follow_time = now - timedelta(days=days)
-        progress = Progress("follows", len(follow_pairs), out)
-        stats.follows = _copy_rows(
+    follow_time = now - timedelta(days=days)
+    first_follow, first_link, first_mention, first_like = (
+        _next_id(Follow),
+        _next_id(TweetHashtag),
+        _next_id(Mention),
+        _next_id(Like),
+    )
+    steps = [
+        ("users", User, [f.attname for f in User._meta.concrete_fields], user_rows(), users),
+        (
+            "follows",
             Follow,
             ["id", "follower_id", "followee_id", "created_at"],
-            ((first_follow + i, a, b, follow_time) for i, (a, b) in enumerate(sorted(follow_pairs))),
-            progress,
-        )
-        progress.finish()
-        _reset_sequence(Follow)
-        del follow_pairs
-
-        # --- tweets, in time order so ids grow with created_at -------------------------------------
-        total = users * tweets_per_user
-        span = days * 86400
-        offsets = sorted(rng.random() * span for _ in range(total))
-        draw_author = _zipf_sampler(rng, user_ids, exponent=0.6)
-        draw_tag = _zipf_sampler(rng, list(range(len(HASHTAGS))), exponent=1.0)
-        start = now - timedelta(seconds=span)
-        first_tweet = _next_id(Tweet)
-        hashtag_ids = _ensure_hashtags()
-
-        tweet_fields = [f.attname for f in Tweet._meta.concrete_fields]
-        defaults = {f.attname: f.get_default() for f in Tweet._meta.concrete_fields}
-        conversation: list[int] = []  # conversation id of each new tweet, by index
-        authors: list[int] = []
-        retweeted: set[tuple[int, int]] = set()
-        tag_links: list[tuple[int, int, Any]] = []
-        mention_links: list[tuple[int, int]] = []
-
-        def tweet_rows():
-            for index, offset in enumerate(offsets):
-                tweet_id = first_tweet + index
-                author = draw_author()
-                created = start + timedelta(seconds=offset)
-                row = dict(defaults)
-                row.update(id=tweet_id, author_id=author, created_at=created, visibility="public")
-                kind = rng.random()
-                parent_index = rng.randrange(index) if index else None
-                words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 18)))
-                conversation_id = tweet_id
-                if parent_index is not None and kind < 0.05 and (author, first_tweet + parent_index) not in retweeted:
-                    retweeted.add((author, first_tweet + parent_index))
-                    row.update(text="", retweet_of_id=first_tweet + parent_index)
-                else:
-                    if parent_index is not None and kind < 0.20:
-                        row["reply_to_id"] = first_tweet + parent_index
-                        conversation_id = conversation[parent_index]
-                    elif parent_index is not None and kind < 0.23:
-                        row["quote_of_id"] = first_tweet + parent_index
-                    if rng.random() < 0.25:
-                        tag_index = draw_tag()
-                        words += f" #{HASHTAGS[tag_index]}"
-                        tag_links.append((tweet_id, hashtag_ids[tag_index], created))
-                    if rng.random() < 0.05:
-                        mentioned = rng.choice(user_ids)
-                        if mentioned != author:
-                            words = f"@seed{seed}_{mentioned} " + words
-                            mention_links.append((tweet_id, mentioned))
-                    row["text"] = words[:280]
-                row["conversation_id"] = conversation_id
-                conversation.append(conversation_id)
-                authors.append(author)
-                yield tuple(row[name] for name in tweet_fields)
-
-        progress = Progress("tweets", total, out)
-        stats.tweets = _copy_rows(Tweet, tweet_fields, tweet_rows(), progress)
-        progress.finish()
-        _reset_sequence(Tweet)
-
-        progress = Progress("hashtags", len(tag_links), out)
-        first_link = _next_id(TweetHashtag)
-        stats.hashtag_links = _copy_rows(
+            ((first_follow + i, a, b, follow_time) for i, (a, b) in enumerate(follow_pairs)),
+            len(follow_pairs),
+        ),
+        ("tweets", Tweet, [f.attname for f in Tweet._meta.concrete_fields], tweet_rows(), total),
+        (
+            "hashtags",
             TweetHashtag,
             ["id", "tweet_id", "hashtag_id", "created_at"],
-            ((first_link + i, *link) for i, link in enumerate(tag_links)),
-            progress,
-        )
-        progress.finish()
-        _reset_sequence(TweetHashtag)
-
-        progress = Progress("mentions", len(mention_links), out)
-        first_mention = _next_id(Mention)
-        stats.mentions = _copy_rows(
+            (
+                (first_link + i, first_tweet + t, hashtag_ids[tag], created)
+                for i, (t, tag, created) in enumerate(tag_links)
+            ),
+            len(tag_links),
+        ),
+        (
+            "mentions",
             Mention,
             ["id", "tweet_id", "user_id"],
-            ((first_mention + i, *link) for i, link in enumerate(sorted(set(mention_links)))),
-            progress,
-        )
-        progress.finish()
-        _reset_sequence(Mention)
-
-        # --- likes: popular tweets (Zipf over tweets) by random users ---------------------------------
-        like_total = int(total * likes_per_tweet)
-        like_pairs: set[tuple[int, int]] = set()
-        if total:
-            draw_tweet = _zipf_sampler(rng, list(range(total)), exponent=0.8)
-            while len(like_pairs) < like_total and len(like_pairs) < users * total:
-                like_pairs.add((rng.choice(user_ids), first_tweet + draw_tweet()))
-        first_like = _next_id(Like)
-        like_time = now
-        progress = Progress("likes", len(like_pairs), out)
-        stats.likes = _copy_rows(
+            ((first_mention + i, first_tweet + t, u) for i, (t, u) in enumerate(sorted(mention_links))),
+            len(mention_links),
+        ),
+        (
+            "likes",
             Like,
             ["id", "user_id", "tweet_id", "created_at"],
-            ((first_like + i, u, t, like_time) for i, (u, t) in enumerate(sorted(like_pairs))),
-            progress,
-        )
-        progress.finish()
-        _reset_sequence(Like)
-
-        out.write("counters   recomputing...\n")
-        recompute_counters(user_ids=(user_ids[0], user_ids[-1]) if user_ids else None)
+            ((first_like + i, u, first_tweet + t, now) for i, (u, t) in enumerate(sorted(like_pairs))),
+            len(like_pairs),
+        ),
+    ]
+    counts = {}
+    with transaction.atomic():
+        for label, model, fields, rows, expected in steps:
+            progress = Progress(label, expected, out)
+            counts[label] = _copy_rows(model, fields, rows, progress)
+            progress.finish()
+            _reset_sequence(model)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    stats.users, stats.follows, stats.tweets = counts["users"], counts["follows"], counts["tweets"]
+    stats.hashtag_links, stats.mentions, stats.likes = counts["hashtags"], counts["mentions"], counts["likes"]
     stats.seconds = time.monotonic() - started
     return stats
 
@@ -319,65 +346,3 @@ def _ensure_hashtags() -> list[int]:
     Hashtag.objects.bulk_create(missing, ignore_conflicts=True)
     existing = dict(Hashtag.objects.filter(name__in=HASHTAGS).values_list("name", "id"))
     return [existing[name] for name in HASHTAGS]
-
-
-def _count(model: type[models.Model], field: str, **filters: Any) -> Coalesce:
-    subquery = (
-        model.objects.filter(**{field: OuterRef("pk")}, **filters)
-        .order_by()
-        .values(field)
-        .annotate(c=Count("*"))
-        .values("c")
-    )
-    return Coalesce(Subquery(subquery), Value(0))
-
-
-_PG_COUNTERS = [
-    # (table to update, counter column, table counted, grouping column, extra condition)
-    ("accounts_user", "followers_count", "social_follow", "followee_id", ""),
-    ("accounts_user", "following_count", "social_follow", "follower_id", ""),
-    ("accounts_user", "tweets_count", "tweets_tweet", "author_id", ""),  # retweets count, as on Twitter
-    ("tweets_tweet", "like_count", "tweets_like", "tweet_id", ""),
-    ("tweets_tweet", "retweet_count", "tweets_tweet", "retweet_of_id", "WHERE retweet_of_id IS NOT NULL"),
-    ("tweets_tweet", "reply_count", "tweets_tweet", "reply_to_id", "WHERE reply_to_id IS NOT NULL"),
-    ("tweets_tweet", "quote_count", "tweets_tweet", "quote_of_id", "WHERE quote_of_id IS NOT NULL"),
-]
-
-
-def _recompute_counters_postgres(user_ids: tuple[int, int] | None) -> None:
-    """One grouped aggregate joined to the target per counter: hash aggregates, not per-row subqueries."""
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-        for target, column, source, key, condition in _PG_COUNTERS:
-            scope = ""
-            if user_ids is not None:
-                owner = "id" if target == "accounts_user" else "author_id"
-                scope = f" AND t.{owner} BETWEEN {int(user_ids[0])} AND {int(user_ids[1])}"
-            cursor.execute(
-                f"UPDATE {target} t SET {column} = COALESCE(s.c, 0) "  # noqa: S608 - constant identifiers
-                f"FROM {target} t2 LEFT JOIN (SELECT {key} AS k, COUNT(*) AS c FROM {source} {condition} "
-                f"GROUP BY {key}) s ON s.k = t2.id WHERE t.id = t2.id AND t.{column} <> COALESCE(s.c, 0){scope}"
-            )
-
-
-def recompute_counters(*, user_ids: tuple[int, int] | None = None) -> None:
-    """Recomputes every denormalised counter from the rows, set-based (for seeded data)."""
-    if connection.vendor == "postgresql":
-        _recompute_counters_postgres(user_ids)
-        return
-    users = User.objects.all()
-    tweets = Tweet.objects.all()
-    if user_ids is not None:
-        users = users.filter(pk__range=user_ids)
-        tweets = tweets.filter(author__id__range=user_ids)
-    users.update(
-        followers_count=_count(Follow, "followee"),
-        following_count=_count(Follow, "follower"),
-        tweets_count=_count(Tweet, "author"),
-    )
-    tweets.update(
-        like_count=_count(Like, "tweet"),
-        retweet_count=_count(Tweet, "retweet_of"),
-        reply_count=_count(Tweet, "reply_to"),
-        quote_count=_count(Tweet, "quote_of"),
-    )
