@@ -69,6 +69,7 @@ class RoomAdmin(admin.ModelAdmin):
     search_fields = ["title", "=host__username"]
     ordering = ["-id"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts would scan big tables
     paginator = CappedCountPaginator
     autocomplete_fields = ["host"]
     inlines = [ParticipantInline]
