@@ -12,7 +12,8 @@ Read docs/timelines.md first. In short:
   ``"<tweet id>:<author id>"`` scored by tweet id, capped at ``TIMELINE_FEED_SIZE``, plus a
   sentinel member ``~`` (score -1) so that the key exists while it is empty. A feed is *complete*
   for ids at or above its lowest entry: every tweet of a followed author (not a pull author) in
-  that range is in it. ``<key>:ok`` marks a feed as built; it expires before the feed itself.
+  that range is in it; ``<key>:all`` says it also holds everything older (nothing was trimmed
+  since it was built). ``<key>:ok`` marks a feed as built; it expires before the feed itself.
 - Fan-out (Celery task ``tweets.tasks.fan_out_tweet``) adds a new tweet to the feeds of the
   author's followers that exist (a Lua script: never creates a partial feed). Authors with
   ``TIMELINE_PULL_THRESHOLD`` followers or more are not fanned out: they join the set of pull
@@ -49,13 +50,15 @@ MAX_FILTER_ROUNDS = 4
 FAN_OUT_BATCH = 500
 
 # KEYS: feeds; ARGV: score, member, cap. Adds to feeds that exist, then trims each to the
-# sentinel plus the `cap` newest entries.
+# sentinel plus the `cap` newest entries; a trimmed feed no longer holds all of its history.
 _ADD_IF_EXISTS = """
 local added = 0
 for _, key in ipairs(KEYS) do
   if redis.call('EXISTS', key) == 1 then
     redis.call('ZADD', key, ARGV[1], ARGV[2])
-    redis.call('ZREMRANGEBYRANK', key, 1, -(tonumber(ARGV[3]) + 1))
+    if redis.call('ZREMRANGEBYRANK', key, 1, -(tonumber(ARGV[3]) + 1)) > 0 then
+      redis.call('DEL', key .. ':all')
+    end
     added = added + 1
   end
 end
@@ -148,6 +151,11 @@ def feed_key(user_id: int) -> str:
 
 def _ok_key(user_id: int) -> str:
     return f"{feed_key(user_id)}:ok"
+
+
+def _all_key(user_id: int) -> str:
+    """Present while the feed holds the user's whole home history (nothing was trimmed)."""
+    return f"{feed_key(user_id)}:all"
 
 
 def _pull_authors_key() -> str:
@@ -259,6 +267,10 @@ def _ensure_feed(user_id: int) -> None:
     if entries:
         pipe.zadd(key, {_member(entry.id, entry.author_id): entry.id for entry in entries})
         pipe.zremrangebyrank(key, 1, -(FEED_SIZE + 1))
+    if len(entries) < FEED_SIZE:
+        pipe.set(_all_key(user_id), "1", ex=FEED_TTL_SECONDS)
+    else:
+        pipe.delete(_all_key(user_id))
     pipe.set(_ok_key(user_id), "1", ex=FEED_TTL_SECONDS)
     pipe.execute()
 
@@ -273,9 +285,10 @@ def _redis_candidates(*, user_id: int, before: int | None, limit: int) -> list[C
     pipe = client.pipeline(transaction=False)
     pipe.zrevrangebyscore(feed_key(user_id), upper, "(0", start=0, num=limit)
     pipe.smembers(_pull_authors_key())
-    members, pull_authors = pipe.execute()
-    if len(members) < limit:
-        return None  # below the feed's floor: older entries may have been trimmed
+    pipe.exists(_all_key(user_id))
+    members, pull_authors, holds_all = pipe.execute()
+    if len(members) < limit and not holds_all:
+        return None  # below the feed's floor: older entries were trimmed
     candidates = {entry.id: entry for entry in map(_parse, members)}
     if pull_authors:
         for entry in pull_candidates(

@@ -209,7 +209,8 @@ def tweet_delete(*, tweet: Tweet, actor: User) -> None:
         if current is None:
             raise NotFound("No such tweet.")
         retweets = list(Tweet.objects.filter(retweet_of_id=current.pk).values_list("id", "author_id"))
-        current.delete()
+        removed = [(current.pk, current.author_id), *retweets]
+        current.delete()  # (sets current.pk to None)
         references = [
             (current.reply_to_id, "reply_count"),
             (current.quote_of_id, "quote_count"),
@@ -221,7 +222,6 @@ def tweet_delete(*, tweet: Tweet, actor: User) -> None:
         for author_id in author_ids:
             # Each retweeter has exactly one retweet of this tweet (a database constraint).
             _increment(User, author_id, "tweets_count", -1)
-        removed = [(current.pk, current.author_id), *retweets]
         transaction.on_commit(lambda: _remove_from_feeds(removed))
 
 
@@ -260,10 +260,10 @@ def retweet_delete(*, user: User, tweet_id: int) -> int:
     with transaction.atomic():
         retweet = Tweet.objects.select_for_update().filter(author_id=user.pk, retweet_of_id=original_id).first()
         if retweet is not None:
+            removed = [(retweet.pk, user.pk)]
             retweet.delete()
             _increment(Tweet, original_id, "retweet_count", -1)
             _increment(User, user.pk, "tweets_count", -1)
-            removed = [(retweet.pk, user.pk)]
             transaction.on_commit(lambda: _remove_from_feeds(removed))
     return original_id
 
