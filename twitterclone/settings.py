@@ -108,7 +108,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # channels-redis polls with a 5 s BZPOPMIN; redis-py 8's default 5 s read timeout
+                # would fail every idle poll (and close the socket), so read for longer.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 "prefix": env("CHANNEL_LAYER_PREFIX", default="asgi"),
                 "capacity": 1500,
                 "expiry": 30,

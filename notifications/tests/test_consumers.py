@@ -337,3 +337,16 @@ async def test_channel_layer_failing_under_an_open_socket_closes_it_with_4503():
         fail_now.set()
         assert await communicator.receive_output() == {"type": "websocket.close", "code": CLOSE_LAYER_UNAVAILABLE}
         await communicator.disconnect()
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+async def test_an_idle_socket_on_redis_stays_open_and_still_receives():
+    # channels-redis polls with BZPOPMIN for 5 s; the Redis client's read timeout must be longer,
+    # or every idle poll fails and the socket is closed (redis-py 8 defaults socket_timeout to 5 s).
+    user, actor = await make_user(), await make_user()
+    communicator = await connected(user)
+    assert await communicator.receive_nothing(timeout=7, interval=0.5)  # idle past one poll
+    created = await notify(user, actor)
+    assert (await communicator.receive_json_from(timeout=5))["notification"]["id"] == created.pk
+    await communicator.disconnect()
