@@ -224,3 +224,13 @@ def test_presence_task_reschedules_while_the_grace_period_runs(settings, monkeyp
     assert 9 < scheduled[0] <= 10
     participant.refresh_from_db()
     assert participant.left_at is None
+
+
+def test_room_start_and_end_update_the_callers_room_object():
+    room = RoomFactory()
+    services.room_start(room=room, by_user=room.host)
+    assert room.state == RoomState.LIVE
+    assert room.started_at is not None
+    services.room_end(room=room, by_user=room.host)
+    assert room.state == RoomState.ENDED
+    assert room.ended_at is not None
