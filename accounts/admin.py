@@ -91,6 +91,7 @@ class UserAdmin(DjangoUserAdmin):
     ]
     actions = ["suspend_users", "unsuspend_users"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts would scan big tables
     paginator = CappedCountPaginator
 
     def get_queryset(self, request):

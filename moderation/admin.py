@@ -21,6 +21,8 @@ from .admin_tools import CappedCountPaginator, ReasonForm, admin_link, excerpt, 
 from .models import ModerationAction, Report, ReportStatus, TargetType
 from .services import ReportAction
 
+BUTTON_STYLE = "display:inline-block;white-space:nowrap;margin:2px 0;padding:4px 8px"
+
 # Actions that need no confirmation page from the queue: both are undone in one click too.
 QUICK_ACTIONS = (ReportAction.DISMISS, ReportAction.HIDE)
 
@@ -96,14 +98,11 @@ def _target_html(report: Report) -> Any:
 class ReportAdmin(admin.ModelAdmin):
     list_display = [
         "id",
-        "created_at",
+        "reported_at",
         "category",
-        "target_type",
         "reported_content",
         "reports_on_target",
-        "reporter_link",
-        "comment_excerpt",
-        "status",
+        "reporter_comment",
         "queue_actions",
     ]
     list_display_links = ["id"]
@@ -113,6 +112,7 @@ class ReportAdmin(admin.ModelAdmin):
     ordering = ["id"]  # the queue: oldest first
     list_per_page = 50
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts would scan big tables
     paginator = CappedCountPaginator
     actions = ["dismiss_reports"]
     raw_id_fields = ["reporter", "target_tweet", "target_user", "target_room", "resolved_by"]
@@ -173,6 +173,10 @@ class ReportAdmin(admin.ModelAdmin):
 
     # --- columns ---------------------------------------------------------------------------------
 
+    @admin.display(description="reported", ordering="created_at")
+    def reported_at(self, report: Report) -> str:
+        return f"{report.created_at:%Y-%m-%d %H:%M}"
+
     @admin.display(description="reported content")
     def reported_content(self, report: Report) -> Any:
         return _target_html(report)
@@ -190,9 +194,11 @@ class ReportAdmin(admin.ModelAdmin):
     def reporter_link(self, report: Report) -> Any:
         return admin_link(report.reporter, f"@{report.reporter.username}")
 
-    @admin.display(description="comment")
-    def comment_excerpt(self, report: Report) -> str:
-        return excerpt(report.comment, 120)
+    @admin.display(description="reporter and comment", ordering="reporter__username")
+    def reporter_comment(self, report: Report) -> Any:
+        return format_html(
+            "{}<br>{}", admin_link(report.reporter, f"@{report.reporter.username}"), excerpt(report.comment, 160)
+        )
 
     def _action_buttons(self, report: Report, *, quick: bool) -> Any:
         buttons = []
@@ -204,17 +210,24 @@ class ReportAdmin(admin.ModelAdmin):
                 buttons.append(
                     format_html(
                         '<button type="submit" class="button" formaction="{}" name="quick" value="1" '
-                        'data-report-action="{}">{}</button>',
+                        'data-report-action="{}" style="{}">{}</button>',
                         url,
                         action,
+                        BUTTON_STYLE,
                         label,
                     )
                 )
             else:
                 buttons.append(
-                    format_html('<a class="button" href="{}" data-report-action="{}">{}…</a>', url, action, label)
+                    format_html(
+                        '<a class="button" href="{}" data-report-action="{}" style="{}">{}…</a>',
+                        url,
+                        action,
+                        BUTTON_STYLE,
+                        label,
+                    )
                 )
-        return join_html(buttons, " ") if buttons else "-"
+        return join_html(buttons, "<br>") if buttons else "-"
 
     @admin.display(description="actions")
     def queue_actions(self, report: Report) -> Any:
@@ -331,8 +344,6 @@ class ModerationActionAdmin(admin.ModelAdmin):
         "created_at",
         "moderator_username",
         "action",
-        "target_type",
-        "target_object_id",
         "target_excerpt",
         "subject_user",
         "reason_excerpt",
@@ -342,6 +353,7 @@ class ModerationActionAdmin(admin.ModelAdmin):
     list_select_related = ["subject_user", "report"]
     search_fields = ["reason", "target_repr", "=moderator_username", "=subject_user__username"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts would scan big tables
     paginator = CappedCountPaginator
     raw_id_fields = ["moderator", "subject_user", "report"]
     readonly_fields = [
@@ -376,7 +388,7 @@ class ModerationActionAdmin(admin.ModelAdmin):
 
     @admin.display(description="target")
     def target_excerpt(self, entry: ModerationAction) -> str:
-        return excerpt(entry.target_repr, 80)
+        return excerpt(entry.target_repr, 100)
 
     @admin.display(description="reason")
     def reason_excerpt(self, entry: ModerationAction) -> str:

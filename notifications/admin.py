@@ -16,6 +16,7 @@ class NotificationAdmin(admin.ModelAdmin):
     raw_id_fields = ["recipient", "actor", "tweet", "room"]
     ordering = ["-id"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts would scan big tables
     paginator = CappedCountPaginator
 
     def has_add_permission(self, request):

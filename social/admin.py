@@ -12,6 +12,7 @@ class _EdgeAdmin(admin.ModelAdmin):
     list_display_links = ["id"]
     ordering = ["-id"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts would scan big tables
     paginator = CappedCountPaginator
     list_filter = [("created_at", admin.DateFieldListFilter)]
 

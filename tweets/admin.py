@@ -82,6 +82,7 @@ class TweetAdmin(admin.ModelAdmin):
     search_help_text = "Words of the text, or an author's exact username."
     ordering = ["-id"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts would scan big tables
     paginator = CappedCountPaginator
     raw_id_fields = ["reply_to", "quote_of", "retweet_of"]
     autocomplete_fields = ["author"]
@@ -277,4 +278,5 @@ class HashtagAdmin(admin.ModelAdmin):
     search_fields = ["^name"]
     ordering = ["name"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts would scan big tables
     paginator = CappedCountPaginator

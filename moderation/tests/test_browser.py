@@ -62,7 +62,7 @@ def test_moderator_suspends_a_reported_user_from_the_queue_in_a_real_browser(tmp
     migrate(env)
     with run_server(env, log_path=tmp_path / "server.log") as base, sync_api.sync_playwright() as playwright:
         reporter_access = register(base, "alice")
-        register(base, "spammer")
+        spammer_access = register(base, "spammer")
         register(base, "mod")
         subprocess.run(
             [sys.executable, "manage.py", "create_moderator", "mod"], cwd=ROOT, env=base_env(**env), check=True
@@ -74,6 +74,19 @@ def test_moderator_suspends_a_reported_user_from_the_queue_in_a_real_browser(tmp
             timeout=10,
         )
         assert report.status_code == 201, report.text
+        tweet = httpx.post(
+            f"{base}/api/v1/tweets",
+            json={"text": "cheap followers at example.com"},
+            headers={"Authorization": f"Bearer {spammer_access}"},
+            timeout=10,
+        ).json()
+        tweet_report = httpx.post(
+            f"{base}/api/v1/reports",
+            json={"tweet": tweet["id"], "category": "spam"},
+            headers={"Authorization": f"Bearer {reporter_access}"},
+            timeout=10,
+        )
+        assert tweet_report.status_code == 201, tweet_report.text
         assert login(base, "spammer").status_code == 200
 
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
@@ -87,6 +100,11 @@ def test_moderator_suspends_a_reported_user_from_the_queue_in_a_real_browser(tmp
             sync_api.expect(page.locator("#user-tools")).to_contain_text("mod")
 
             page.click("a[href='/admin/moderation/report/']")
+            # One click hides the reported tweet (the button posts the changelist's own form).
+            tweet_row = page.locator("#result_list tbody tr").filter(has_text="cheap followers")
+            tweet_row.locator("button[data-report-action='hide']").click()
+            sync_api.expect(page.locator("ul.messagelist")).to_contain_text(f"Tweet {tweet['id']} hidden.")
+            sync_api.expect(page.locator("#result_list tbody tr").filter(has_text="cheap followers")).to_have_count(0)
             row = page.locator("#result_list tbody tr").filter(has_text="@spammer")
             sync_api.expect(row).to_have_count(1)
             sync_api.expect(row).to_contain_text("sends me links all day")
@@ -105,4 +123,5 @@ def test_moderator_suspends_a_reported_user_from_the_queue_in_a_real_browser(tmp
         assert refused.status_code == 403
         assert refused.json()["error"]["code"] == "account_suspended"
         assert login(base, "alice").status_code == 200
+        assert httpx.get(f"{base}/api/v1/tweets/{tweet['id']}", timeout=10).status_code == 404
     print(f"\nbrowser moderation test took {time.monotonic() - started:.1f} s")
