@@ -18,6 +18,24 @@ from .text import MAX_TWEET_LENGTH
 VIEWER_FIELDS = ("liked", "retweeted", "bookmarked")
 
 
+@extend_schema_field(
+    serializers.BooleanField(help_text="Only for an authenticated viewer: absent for anonymous requests.")
+)
+class ViewerStateField(serializers.Field):
+    """``liked`` / ``retweeted`` / ``bookmarked`` for the requesting user. Output only; not
+    read-only in the schema so that it is not listed as required (anonymous responses omit it)."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(source="*", required=False)
+        super().__init__(**kwargs)
+
+    def to_representation(self, tweet: Tweet) -> bool | None:
+        return self.parent._state(tweet, self.field_name)
+
+    def to_internal_value(self, data):
+        raise serializers.ValidationError("Read-only.")
+
+
 class MentionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
@@ -32,9 +50,9 @@ class BaseTweetSerializer(serializers.ModelSerializer):
     hidden = serializers.BooleanField(
         source="is_hidden", read_only=True, help_text="True only for the author of a tweet hidden by moderation."
     )
-    liked = serializers.SerializerMethodField()
-    retweeted = serializers.SerializerMethodField()
-    bookmarked = serializers.SerializerMethodField()
+    liked = ViewerStateField()
+    retweeted = ViewerStateField()
+    bookmarked = ViewerStateField()
 
     class Meta:
         model = Tweet
@@ -86,18 +104,6 @@ class BaseTweetSerializer(serializers.ModelSerializer):
         if name == "bookmarked":
             return tweet.bookmarks.filter(user_id=viewer_id).exists()
         return Tweet.objects.filter(author_id=viewer_id, retweet_of_id=tweet.pk).exists()
-
-    @extend_schema_field(serializers.BooleanField(required=False, help_text="Authenticated viewers only."))
-    def get_liked(self, tweet: Tweet) -> bool | None:
-        return self._state(tweet, "liked")
-
-    @extend_schema_field(serializers.BooleanField(required=False, help_text="Authenticated viewers only."))
-    def get_retweeted(self, tweet: Tweet) -> bool | None:
-        return self._state(tweet, "retweeted")
-
-    @extend_schema_field(serializers.BooleanField(required=False, help_text="Authenticated viewers only."))
-    def get_bookmarked(self, tweet: Tweet) -> bool | None:
-        return self._state(tweet, "bookmarked")
 
     def _visible_reference(self, tweet: Tweet, attr: str, field: str) -> Tweet | None:
         """The quoted or retweeted tweet if the viewer may see it (prefetched by

@@ -321,10 +321,11 @@ class HashtagTweetsView(PaginatedListView):
         return selectors.hashtag_tweets(tag=self.kwargs["tag"], viewer=self.request.user)
 
 
-SEARCH_RESULT = PolymorphicProxySerializer(
+SEARCH_RESULTS = PolymorphicProxySerializer(
     component_name="SearchResult",
     serializers=[TweetSerializer, PublicProfileSerializer],
     resource_type_field_name=None,
+    many=True,
 )
 
 
@@ -334,7 +335,7 @@ class SearchView(PaginatedListView):
             OpenApiParameter("q", str, required=True, description="Words (tweets) or a name prefix (users)."),
             OpenApiParameter("type", str, enum=["tweets", "users"], description="What to search; default tweets."),
         ],
-        responses={200: SEARCH_RESULT},
+        responses={200: SEARCH_RESULTS},
         tags=["timelines"],
         summary="Search tweets by words, or users by username or display-name prefix",
         description="`type=tweets`: tweets (not retweets) containing every word, newest first "
