@@ -79,7 +79,7 @@ class UserAdmin(DjangoUserAdmin):
     ]
     list_filter = ["is_active", "is_suspended", "is_staff", "is_superuser", "date_joined"]
     search_fields = ["username", "email", "display_name"]
-    ordering = ["-date_joined"]
+    ordering = ["-id"]  # newest first, like -date_joined, but on the primary key's index
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         ("Profile", {"fields": ["email", "display_name", "bio", "location", "website", "avatar"]}),

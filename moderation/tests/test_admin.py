@@ -92,7 +92,7 @@ def test_user_search_and_filters(mod_client):
         users = [u.username for u in response.context["cl"].result_list]
         assert users == [expected], params
     assert mod_client.get(USERS, {"is_staff__exact": "1", "is_active__exact": "1"}).status_code == 200
-    assert mod_client.get(USERS, {"date_joined__gte": "2020-01-01"}).status_code == 200
+    assert mod_client.get(USERS, {"date_joined__gte": "2020-01-01 00:00:00+00:00"}).status_code == 200
 
 
 def test_suspend_action_asks_for_a_reason_then_suspends(mod_client, moderator):
@@ -317,7 +317,7 @@ def test_tweet_filters_and_search(mod_client):
     assert ids({"is_hidden__exact": "1"}) == {hidden.pk}
     assert ids({"q": "bob"}) == {reported.pk}
     assert ids({"q": "hidden"}) == {hidden.pk}
-    assert reported.pk in ids({"created_at__gte": "2000-01-01"})
+    assert reported.pk in ids({"created_at__gte": "2000-01-01 00:00:00+00:00"})
 
 
 # --- rooms ---------------------------------------------------------------------------------------------
@@ -433,6 +433,21 @@ def test_reports_cannot_be_edited_added_or_deleted(mod_client):
     assert mod_client.post(f"{REPORTS}{report.pk}/delete/", {"post": "yes"}).status_code == 403
     assert mod_client.get(f"{REPORTS}add/").status_code == 403
     assert Report.objects.get().comment == "please look"
+
+
+def test_report_page_shows_content_other_reports_and_the_log(mod_client):
+    bob = UserFactory(username="bob")
+    tweet = make_tweet(bob, "offending words")
+    report, other = _report(UserFactory(), tweet=tweet), _report(UserFactory(username="second"), tweet=tweet)
+    page = mod_client.get(f"{REPORTS}{report.pk}/change/").content.decode()
+    assert "offending words" in page and "@second" in page
+    assert f"{REPORTS}{report.pk}/act/hide/" in page
+    mod_client.post(f"{REPORTS}{report.pk}/act/hide/", {"reason": "slur in tweet"})
+    page = mod_client.get(f"{REPORTS}{report.pk}/change/").content.decode()
+    assert "Hide tweet by mod: slur in tweet" in page
+    assert "[hidden]" in page
+    other.refresh_from_db()
+    assert other.status == ReportStatus.RESOLVED  # hiding settles every open report on the tweet
 
 
 def test_staff_without_queue_permission_cannot_act(admin_client_for):
