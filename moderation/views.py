@@ -51,12 +51,22 @@ class ReportViewSet(viewsets.GenericViewSet):
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
-    @extend_schema(responses={200: ReportSerializer(many=True)}, tags=["reports"], summary="Your reports")
+    @extend_schema(
+        responses={200: ReportSerializer(many=True)},
+        tags=["reports"],
+        summary="Your reports",
+        description="The reports you filed, newest first, cursor-paginated, with their status (`open`/`resolved`).",
+    )
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(ReportSerializer(page, many=True, context={"request": request}).data)
 
-    @extend_schema(responses={200: ReportSerializer}, tags=["reports"], summary="One of your reports")
+    @extend_schema(
+        responses={200: ReportSerializer},
+        tags=["reports"],
+        summary="One of your reports",
+        description="One report you filed; anyone else's is a 404.",
+    )
     def retrieve(self, request: Request, pk: str) -> Response:
         report = selectors.report_get_own(reporter=request.user, report_id=int(pk))
         return Response(ReportSerializer(report, context={"request": request}).data)
