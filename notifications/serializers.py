@@ -23,9 +23,10 @@ class NotificationTypeField(serializers.ChoiceField):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    """A notification. ``tweet`` comes from the ``tweets`` map in the context (tweet id to its
-    rendered form, for the tweets the recipient may see), so a page renders its tweets in a
-    fixed number of queries and a tweet the recipient may no longer see shows as null."""
+    """A notification. ``tweet`` comes from the context: ``tweets`` (tweet id to its rendered
+    form, for the tweets the one recipient may see) or ``tweets_by_recipient`` (recipient id to
+    such a map), so a page renders its tweets in a fixed number of queries and a tweet the
+    recipient may no longer see shows as null."""
 
     actor = UserSummarySerializer(read_only=True)
     type = NotificationTypeField(choices=NotificationType.choices, read_only=True)
@@ -41,7 +42,10 @@ class NotificationSerializer(serializers.ModelSerializer):
     def get_tweet(self, notification: Notification) -> dict | None:
         if notification.tweet_id is None:
             return None
-        return self.context.get("tweets", {}).get(notification.tweet_id)
+        tweets = self.context.get("tweets")
+        if tweets is None:  # notifications of several recipients: each sees the tweet as they may
+            tweets = self.context.get("tweets_by_recipient", {}).get(notification.recipient_id, {})
+        return tweets.get(notification.tweet_id)
 
 
 class UnreadCountSerializer(serializers.Serializer):
@@ -81,17 +85,23 @@ def serialize_notifications(notifications: list[Notification], *, viewer, reques
 
 def notification_payloads(notifications: list[Notification]) -> list[dict]:
     """The JSON pushed over sockets, one per notification: the same shape as an item of the
-    REST list, each rendered for its own recipient (who must be loaded: ``recipient``)."""
+    REST list, each rendered for its own recipient (who must be loaded: ``recipient``).
+
+    One serializer pass for all of them (a fan-out of hundreds costs one, not hundreds); tweets
+    are rendered once per recipient who has any."""
     import json
 
     from rest_framework.utils.encoders import JSONEncoder
 
-    by_recipient: dict[int, list[Notification]] = {}
+    tweet_ids_by_recipient: dict[int, list[int]] = {}
+    recipients: dict[int, object] = {}
     for notification in notifications:
-        by_recipient.setdefault(notification.recipient_id, []).append(notification)
-    rendered: dict[int, dict] = {}
-    for group in by_recipient.values():
-        viewer = group[0].recipient
-        for notification, data in zip(group, serialize_notifications(group, viewer=viewer), strict=True):
-            rendered[notification.pk] = json.loads(json.dumps(data, cls=JSONEncoder))
-    return [rendered[notification.pk] for notification in notifications]
+        if notification.tweet_id is not None:
+            tweet_ids_by_recipient.setdefault(notification.recipient_id, []).append(notification.tweet_id)
+            recipients[notification.recipient_id] = notification.recipient
+    tweets_by_recipient = {
+        recipient_id: rendered_tweets(viewer=recipients[recipient_id], tweet_ids=tweet_ids)
+        for recipient_id, tweet_ids in tweet_ids_by_recipient.items()
+    }
+    data = NotificationSerializer(notifications, many=True, context={"tweets_by_recipient": tweets_by_recipient}).data
+    return json.loads(json.dumps(data, cls=JSONEncoder))

@@ -7,6 +7,7 @@ notifies nobody and a client that was offline catches up by listing over REST.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 
@@ -21,6 +22,8 @@ logger = logging.getLogger("twitterclone.notifications")
 
 # Followers notified per Celery task when a room goes live.
 ROOM_LIVE_BATCH_SIZE = 500
+# Channel-layer sends in flight at once when pushing a batch.
+PUSH_CONCURRENCY = 50
 
 
 def dedup_key_for(*, type: str, actor_id: int, tweet_id: int | None, room_id: int | None) -> str:
@@ -201,8 +204,10 @@ def push_notifications(notification_ids: list[int]) -> int:
     ]
 
     async def send_all() -> None:
-        for group, message in messages:
-            await layer.group_send(group, message)
+        # Concurrent sends pipeline over the layer's connections; chunks bound the in-flight ones.
+        for start in range(0, len(messages), PUSH_CONCURRENCY):
+            chunk = messages[start : start + PUSH_CONCURRENCY]
+            await asyncio.gather(*(layer.group_send(group, message) for group, message in chunk))
 
     try:
         async_to_sync(send_all)()

@@ -148,6 +148,24 @@ def test_pushed_tweet_is_rendered_for_the_recipient(user, other_user):
     assert pushed["liked"] is True  # viewer state is the recipient's
 
 
+def test_one_push_of_several_recipients_renders_the_tweet_for_each(user, other_user):
+    from tweets.models import Visibility
+
+    from .factories import follow
+
+    author = UserFactory()
+    private = tweet(author, "followers only", visibility=Visibility.FOLLOWERS)
+    follow(user, author)  # user may see it, other_user may not
+    a = Notification.objects.create(recipient=user, actor=author, type="mention", tweet=private, dedup_key="a")
+    b = Notification.objects.create(recipient=other_user, actor=author, type="mention", tweet=private, dedup_key="b")
+    layer = mock.AsyncMock()
+    with mock.patch("channels.layers.get_channel_layer", return_value=layer):
+        assert services.push_notifications([a.pk, b.pk]) == 2
+    pushed = {call.args[1]["notification"]["id"]: call.args[1]["notification"] for call in layer.group_send.mock_calls}
+    assert pushed[a.pk]["tweet"]["id"] == private.pk
+    assert pushed[b.pk]["tweet"] is None
+
+
 def test_push_survives_an_unavailable_channel_layer(user, other_user):
     a = Notification.objects.create(recipient=user, actor=other_user, type="follow", dedup_key="a")
     layer = mock.AsyncMock()
