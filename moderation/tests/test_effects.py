@@ -225,3 +225,61 @@ async def test_suspension_closes_the_users_open_sockets_with_4001(_close_worker_
         output = await again.receive_output(timeout=5)
         assert output["type"] == "websocket.close" and output["code"] == 4401
     await again.disconnect()
+
+
+async def _room_socket(user, room_id) -> WebsocketCommunicator:
+    access = await database_sync_to_async(lambda: tokens_for(user)["access"])()
+    socket = WebsocketCommunicator(application, f"/ws/rooms/{room_id}/?token={access}")
+    connected, _ = await socket.connect(timeout=5)
+    assert connected
+    first = await socket.receive_json_from(timeout=5)
+    assert first["type"] == "room_state", first
+    return socket
+
+
+async def _next_of_type(socket: WebsocketCommunicator, message_type: str) -> dict:
+    while True:
+        output = await socket.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            return {"closed": output.get("code")}
+        import json
+
+        frame = json.loads(output["text"])
+        if frame["type"] == message_type:
+            return frame
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_ending_a_room_from_the_admin_tells_everyone_in_it(_close_worker_thread_connections):
+    from moderation.services import room_end_by_moderator
+    from rooms.tests.factories import live_room
+
+    host = await database_sync_to_async(UserFactory)()
+    listener = await database_sync_to_async(UserFactory)()
+    moderator = await database_sync_to_async(make_moderator)()
+    room = await database_sync_to_async(live_room)(host=host)
+    sockets = [await _room_socket(host, room.pk), await _room_socket(listener, room.pk)]
+
+    await database_sync_to_async(room_end_by_moderator)(room=room, moderator=moderator, reason="abuse")
+
+    for socket in sockets:
+        assert await _next_of_type(socket, "room_ended") == {"type": "room_ended", "room_id": room.pk}
+        assert await _next_of_type(socket, "never") == {"closed": 1000}
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_suspension_also_closes_the_users_room_sockets(_close_worker_thread_connections):
+    from moderation.services import user_suspend
+    from rooms.tests.factories import live_room
+
+    host = await database_sync_to_async(UserFactory)()
+    speaker = await database_sync_to_async(UserFactory)()
+    moderator = await database_sync_to_async(make_moderator)()
+    room = await database_sync_to_async(live_room)(host=host)
+    host_socket = await _room_socket(host, room.pk)
+    speaker_socket = await _room_socket(speaker, room.pk)
+
+    await database_sync_to_async(user_suspend)(user=speaker, moderator=moderator, reason="spam")
+
+    assert await _next_of_type(speaker_socket, "never") == {"closed": CLOSE_SESSION_REVOKED}
+    await host_socket.disconnect()
