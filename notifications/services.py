@@ -32,11 +32,12 @@ def dedup_key_for(*, type: str, actor_id: int, tweet_id: int | None, room_id: in
 
 
 def _excluded(*, recipient_id: int, actor_id: int) -> bool:
+    """The actor is the recipient, or the recipient blocks or mutes the actor (one query)."""
     if recipient_id == actor_id:
         return True
-    if Block.objects.filter(blocker_id=recipient_id, blocked_id=actor_id).exists():
-        return True
-    return Mute.objects.filter(muter_id=recipient_id, muted_id=actor_id).exists()
+    blocks = Block.objects.filter(blocker_id=recipient_id, blocked_id=actor_id).values("pk")
+    mutes = Mute.objects.filter(muter_id=recipient_id, muted_id=actor_id).values("pk")
+    return blocks.union(mutes, all=True).exists()
 
 
 def notification_create(

@@ -32,6 +32,11 @@ def test_creates_and_pushes_after_commit(user, other_user, push, django_capture_
     push.assert_called_once_with([notification.pk])
 
 
+def test_creating_costs_a_fixed_number_of_queries(user, other_user, push, django_assert_num_queries):
+    with django_assert_num_queries(4):  # exclusions, savepoint, insert, release
+        assert services.notification_create(recipient_id=user.pk, actor_id=other_user.pk, type="follow")
+
+
 def test_nobody_is_notified_of_their_own_action(user, push):
     assert services.notification_create(recipient_id=user.pk, actor_id=user.pk, type="follow") is None
     assert not Notification.objects.exists()
