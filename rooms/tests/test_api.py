@@ -584,3 +584,32 @@ def test_ice_servers_with_turn_rest_credentials(auth_client, user, settings):
 
 def test_ice_servers_need_authentication(api_client):
     assert api_client.get(f"{ROOMS}/ice_servers").status_code == 401
+
+
+def test_detail_costs_a_fixed_number_of_queries(auth_client, room, user, django_assert_max_num_queries):
+    client = auth_client(user)
+    join(room)
+    with django_assert_max_num_queries(3):  # user, room with counts, participants with users
+        client.get(url(room))
+    for _ in range(10):
+        join(room)
+    with django_assert_max_num_queries(3):
+        assert len(client.get(url(room)).json()["participants"]) == 12
+
+
+def test_bad_requests_get_the_error_envelope(auth_client, room, host):
+    client = auth_client(host)
+    response = client.get(f"{ROOMS}/not-a-number")
+    assert response.status_code == 404
+    assert error_code(response) == "not_found"
+    response = client.put(url(room), {"title": "x"}, format="json")
+    assert response.status_code == 405
+    assert "error" in response.json()
+    response = client.post(ROOMS, "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert "error" in response.json()
+    response = client.post(ROOMS, "title=x", content_type="text/plain")
+    assert response.status_code == 415
+    assert "error" in response.json()
+    response = client.post(url(room, "/speakers/bad%20name"))
+    assert response.status_code == 404
