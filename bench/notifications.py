@@ -61,6 +61,9 @@ def server_env(args: argparse.Namespace, prefix: str) -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "ACCESS_TOKEN_LIFETIME_SECONDS": "7200",
         "RATE_LIMITS_ENABLED": "false",
+        # Under ASGI every request runs in a new thread, so a persistent connection is never reused
+        # and is left open until garbage-collected: Django's docs say to disable them (see docs).
+        "DB_CONN_MAX_AGE": os.environ.get("DB_CONN_MAX_AGE", "0"),
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "LOG_LEVEL": "WARNING",
     }

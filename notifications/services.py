@@ -128,8 +128,8 @@ def room_live_recipient_batches(*, room_id: int, batch_size: int = ROOM_LIVE_BAT
 
 def room_live_notify_batch(*, room_id: int, recipient_ids: list[int]) -> list[int]:
     """Stores a ``room_live`` notification for each of these followers of the host and pushes
-    the new ones after commit. Skips recipients who block or mute the host, who are no longer
-    active, or who already have it (so a retried batch neither duplicates nor re-pushes).
+    the new ones after commit. Skips recipients who block or mute the host, who no longer follow
+    the host or are no longer active, or who already have it (so a retried batch neither duplicates nor re-pushes).
     Returns the ids of the notifications it created."""
     from rooms.models import Room, RoomState
 
@@ -142,7 +142,10 @@ def room_live_notify_batch(*, room_id: int, recipient_ids: list[int]) -> list[in
     wanted -= set(Mute.objects.filter(muter_id__in=wanted, muted_id=host_id).values_list("muter_id", flat=True))
     from accounts.models import User
 
-    recipients = sorted(User.objects.active().filter(pk__in=wanted).values_list("pk", flat=True))
+    # Still following (they may have unfollowed since the batch was cut) and still active.
+    recipients = sorted(
+        User.objects.active().filter(pk__in=wanted, following_links__followee_id=host_id).values_list("pk", flat=True)
+    )
     if not recipients:
         return []
     key = dedup_key_for(type=NotificationType.ROOM_LIVE, actor_id=host_id, tweet_id=None, room_id=room_id)

@@ -114,6 +114,28 @@ def test_calling_notify_room_live_twice_notifies_once():
     assert Notification.objects.filter(recipient=fan).count() == 1
 
 
+def test_a_follower_who_unfollowed_before_their_batch_ran_is_skipped():
+    host, stays, leaves = UserFactory(), UserFactory(), UserFactory()
+    follow(stays, host)
+    follow(leaves, host).delete()
+    room = live_room(host)
+    with mock.patch.object(services, "push_notifications"):
+        created = services.room_live_notify_batch(room_id=room.pk, recipient_ids=[stays.pk, leaves.pk])
+    assert list(Notification.objects.filter(pk__in=created).values_list("recipient_id", flat=True)) == [stays.pk]
+
+
+def test_fanned_out_notifications_list_like_any_other(auth_client):
+    host, fan = UserFactory(), UserFactory()
+    follow(fan, host)
+    room = live_room(host, "Evening show")
+    with transaction.atomic():
+        services.notify_room_live(room_id=room.pk)
+    (item,) = auth_client(fan).get("/api/v1/notifications").json()["results"]
+    assert item["type"] == "room_live" and item["actor"]["id"] == host.pk and item["read"] is False
+    assert item["room"] == {"id": room.pk, "title": "Evening show", "state": "live"}
+    assert item["created_at"].endswith("Z")
+
+
 def test_a_room_that_ended_before_the_fan_out_notifies_nobody():
     host, fan = UserFactory(), UserFactory()
     follow(fan, host)
