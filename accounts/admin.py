@@ -15,6 +15,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -64,6 +65,7 @@ class ModeratedUserChangeForm(UserChangeForm):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = ModeratedUserChangeForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
         "username",
         "email",
