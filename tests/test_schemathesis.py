@@ -40,7 +40,6 @@ def _server_env(tmp_path: Path) -> dict[str, str]:
         "RATE_LIMIT_PASSWORD_RESET_EMAIL": "1000000/5m",
         "RATE_LIMIT_PASSWORD_RESET_CONFIRM_IP": "1000000/5m",
         "RATE_LIMIT_PASSWORD_RESET_CONFIRM_EMAIL": "1000000/5m",
-        "THROTTLE_REPORT": "1000000/hour",
     }
     if settings.IS_POSTGRES:
         env["DATABASE_URL"] = database_url_for_tests()
