@@ -4,19 +4,27 @@ Group names:
 
 - ``room.<room_id>``: every socket in the room (participant events, ``room_ended``);
 - ``room.<room_id>.user.<user_id>``: the sockets of one participant in that room (relayed
-  signalling addressed to them, and the notice that they were removed).
+  signalling addressed to them).
+
+A participant who leaves while sockets are open gets ``room.removed`` on exactly those channels.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
 from rest_framework.utils.encoders import JSONEncoder
 
 from twitterclone.broadcast import group_send_on_commit
 
 from .models import Participant
+
+logger = logging.getLogger("twitterclone.rooms")
 
 PARTICIPANT_JOINED = "participant_joined"
 PARTICIPANT_LEFT = "participant_left"
@@ -55,6 +63,20 @@ def room_ended_on_commit(room_id: int) -> None:
     group_send_on_commit(room_group_name(room_id), {"type": "room.ended", "room_id": room_id})
 
 
-def participant_removed_on_commit(room_id: int, user_id: int) -> None:
-    """Closes the room sockets of one participant who is no longer in the room."""
-    group_send_on_commit(participant_group_name(room_id, user_id), {"type": "room.removed", "room_id": room_id})
+def sockets_removed_on_commit(room_id: int, channel_names: list[str]) -> None:
+    """Closes the given room sockets (those a participant had open when they left), once the
+    leave commits. Addressed by channel, not by the participant's group, so a socket the same
+    user opens right after (rejoining) is not closed by mistake."""
+    if channel_names:
+        transaction.on_commit(lambda: _send_to_channels(channel_names, {"type": "room.removed", "room_id": room_id}))
+
+
+def _send_to_channels(channel_names: list[str], message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for channel_name in channel_names:
+        try:
+            async_to_sync(layer.send)(channel_name, message)
+        except Exception:
+            logger.warning("channel layer unavailable; could not close socket %s", channel_name, exc_info=True)

@@ -108,9 +108,11 @@ def leave_locked(room: Room, participant: Participant, reason: str) -> None:
     participant.hand_raised = False
     participant.disconnected_at = None
     save_fields(participant, "left_at", "hand_raised", "disconnected_at")
-    RoomConnection.objects.filter(participant=participant).delete()
+    connections = RoomConnection.objects.filter(participant=participant)
+    channel_names = list(connections.values_list("channel_name", flat=True))
+    connections.delete()
     events.participant_event_on_commit(events.PARTICIPANT_LEFT, participant, reason=reason)
-    events.participant_removed_on_commit(room.pk, participant.user_id)
+    events.sockets_removed_on_commit(room.pk, channel_names)
 
 
 # --- hands, roles and mutes ---------------------------------------------------------------------

@@ -51,7 +51,20 @@ def test_changes_are_broadcast_to_the_room_after_commit(sent, django_capture_on_
     promoted = sent[2][1]["event"]["participant"]
     assert (promoted["role"], promoted["hand_raised"]) == ("speaker", False)
     assert sent[3][1]["event"]["reason"] == "left"
-    assert (f"room.{room.pk}.user.{user.pk}", {"type": "room.removed", "room_id": room.pk}) in sent
+    assert all(message["type"] == "room.event" for _, message in sent)  # no socket was open
+
+
+def test_leaving_closes_exactly_the_sockets_open_at_that_moment(monkeypatch, django_capture_on_commit_callbacks):
+    closed = []
+    monkeypatch.setattr("rooms.events._send_to_channels", lambda names, message: closed.append((names, message)))
+    room = live_room()
+    user = UserFactory()
+    services.participant_connect(room_id=room.pk, user=user, channel_name="tab.1")
+    services.participant_connect(room_id=room.pk, user=user, channel_name="tab.2")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.participant_leave(room=room, user=user)
+    assert closed == [(["tab.1", "tab.2"], {"type": "room.removed", "room_id": room.pk})]
+    assert not RoomConnection.objects.exists()
 
 
 def test_no_event_when_nothing_changes(sent, django_capture_on_commit_callbacks):
