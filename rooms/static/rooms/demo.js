@@ -403,8 +403,8 @@ class RoomSession {
     const name = participant.user.display_name || participant.user.username;
     item.textContent = `${name} (@${participant.user.username})`;
     const badges = [participant.role];
-    if (participant.hand_raised) badges.push("✋ hand raised");
-    if (this.canSpeak(participant)) badges.push(participant.muted ? (participant.muted_by_host ? "muted by host" : "muted") : "🎙 live");
+    if (participant.hand_raised) badges.push("hand raised");
+    if (this.canSpeak(participant)) badges.push(participant.muted ? (participant.muted_by_host ? "muted by host" : "muted") : "live");
     const badge = document.createElement("span");
     badge.className = "badge";
     badge.textContent = badges.join(" · ");
