@@ -87,10 +87,11 @@ class Candidate:
 
 @dataclass
 class HomePage:
-    """One page of a home timeline: tweet ids in display order (newest first), and the
-    bounds for the next (older) and previous (newer) pages, None when there are none."""
+    """One page of a home timeline: the tweets in display order (newest first, authors
+    loaded), and the bounds for the next (older) and previous (newer) pages, None when there
+    are none."""
 
-    ids: list[int]
+    tweets: list[Tweet]
     older_than: int | None
     newer_than: int | None
     source: str
@@ -301,22 +302,23 @@ def _redis_candidates(*, user_id: int, before: int | None, limit: int) -> list[C
 # --- Pages ----------------------------------------------------------------------------
 
 
-def _visible_home_ids(viewer: User, ids: list[int]) -> set[int]:
-    """Of these candidate ids, those the viewer may see in their home timeline now: visible
-    (``visible_to``), by themselves or someone they still follow, and neither by nor a retweet
-    of someone they mute."""
+def _visible_home_tweets(viewer: User, ids: list[int]) -> dict[int, Tweet]:
+    """Of these candidate ids, the tweets the viewer may see in their home timeline now
+    (with their authors): visible (``visible_to``), by themselves or someone they still
+    follow, and neither by nor a retweet of someone they mute."""
     from social.models import Follow, Mute
 
     followees = Follow.objects.filter(follower_id=viewer.pk).values("followee_id")
     muted = Mute.objects.filter(muter_id=viewer.pk).values("muted_id")
-    return set(
+    queryset = (
         Tweet.objects.visible_to(viewer)
         .filter(pk__in=ids)
         .filter(Q(author_id=viewer.pk) | Q(author_id__in=followees))
         .exclude(author_id__in=muted)
         .exclude(retweet_of__author_id__in=muted)
-        .values_list("id", flat=True)
+        .select_related("author")
     )
+    return {tweet.pk: tweet for tweet in queryset}
 
 
 def home_page(*, viewer: User, size: int, before: int | None = None, after: int | None = None) -> HomePage:
@@ -329,7 +331,7 @@ def home_page(*, viewer: User, size: int, before: int | None = None, after: int 
     ascending = after is not None
     use_redis = redis_enabled() and not ascending
     sources: list[str] = []
-    collected: list[int] = []
+    collected: list[Tweet] = []
     bound = after if ascending else before
     exhausted = False
     for _ in range(MAX_FILTER_ROUNDS):
@@ -351,11 +353,11 @@ def home_page(*, viewer: User, size: int, before: int | None = None, after: int 
         if not candidates:
             exhausted = True
             break
-        visible = _visible_home_ids(viewer, [candidate.id for candidate in candidates])
+        visible = _visible_home_tweets(viewer, [candidate.id for candidate in candidates])
         for candidate in candidates:
             bound = candidate.id
             if candidate.id in visible:
-                collected.append(candidate.id)
+                collected.append(visible[candidate.id])
                 if len(collected) > size:
                     break
         if len(collected) > size:
@@ -368,13 +370,14 @@ def home_page(*, viewer: User, size: int, before: int | None = None, after: int 
     full = len(collected) > size
     # Where the next read in the same direction starts: after the last item shown when the
     # page is full, else after everything examined (a page emptied by the filter still moves on).
-    continue_from = (page[-1] if full else bound) if (full or not exhausted) else None
+    continue_from = (page[-1].pk if full else bound) if (full or not exhausted) else None
     source = "+".join(sources)
     if ascending:
         page.reverse()
-        return HomePage(ids=page, older_than=page[-1] if page else after + 1, newer_than=continue_from, source=source)
-    newer_than = (page[0] if page else before) if before is not None else None
-    return HomePage(ids=page, older_than=continue_from, newer_than=newer_than, source=source)
+        older_than = page[-1].pk if page else after + 1
+        return HomePage(tweets=page, older_than=older_than, newer_than=continue_from, source=source)
+    newer_than = (page[0].pk if page else before) if before is not None else None
+    return HomePage(tweets=page, older_than=continue_from, newer_than=newer_than, source=source)
 
 
 # --- Writes -------------------------------------------------------------------------------

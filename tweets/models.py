@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -10,12 +12,17 @@ class Visibility(models.TextChoices):
     FOLLOWERS = "followers", "Followers only"
 
 
+@functools.lru_cache(maxsize=4096)
 def _visible_q(viewer_id: int | None, prefix: str = "") -> Q:
     """The visibility rule for one tweet, as a Q on fields reached through ``prefix``
     (``""`` for the tweet itself, ``"retweet_of__"`` for a retweet's original).
 
     Visible means: not hidden, an active and unsuspended author, public or followed by the
-    viewer, and an author who does not block the viewer. Authors always see their own tweets."""
+    viewer, and an author who does not block the viewer. Authors always see their own tweets.
+
+    Cached per viewer: the Q holds only the viewer's id (the rule is evaluated by the database
+    each time), and Django copies it when a queryset uses it, so sharing it is safe; building
+    its subqueries is most of the cost of ``visible_to``."""
     from social.models import Block, Follow
 
     author_ok = Q(**{f"{prefix}author__is_active": True, f"{prefix}author__is_suspended": False})
@@ -37,7 +44,7 @@ def viewer_id_of(viewer) -> int | None:
 
 
 class TweetQuerySet(models.QuerySet):
-    def visible_to(self, viewer) -> TweetQuerySet:
+    def visible_to(self, viewer, *, retweets: bool = True) -> TweetQuerySet:
         """The tweets ``viewer`` (a user, AnonymousUser or None) may see. THE visibility rule:
         every read of tweets (detail, lists, timelines, search, hashtags, replies, context,
         likes...) goes through it, and so do Redis feeds at read time.
@@ -46,8 +53,13 @@ class TweetQuerySet(models.QuerySet):
         inactive authors (except to themselves), followers-only tweets for non-followers,
         tweets of authors who block the viewer, and retweets whose original is hidden by any
         of these rules. (A quote of an invisible tweet stays visible; its ``quote_of`` is
-        shown as null by ``tweets.selectors.tweets_for_display``.)"""
+        shown as null by ``tweets.selectors.tweets_for_display``.)
+
+        ``retweets=False`` leaves retweets out altogether, which spares the database the
+        check of their originals (used to load quoted and retweeted tweets, never retweets)."""
         viewer_id = viewer_id_of(viewer)
+        if not retweets:
+            return self.filter(_visible_q(viewer_id), retweet_of__isnull=True)
         return self.filter(_visible_q(viewer_id)).filter(
             Q(retweet_of__isnull=True) | _visible_q(viewer_id, "retweet_of__")
         )
@@ -55,6 +67,31 @@ class TweetQuerySet(models.QuerySet):
     def originals(self) -> TweetQuerySet:
         """Tweets that are not retweets (posts, replies, quotes)."""
         return self.filter(retweet_of__isnull=True)
+
+    # --- Display: load what a page needs once its rows are fetched (tweets/display.py) ----
+
+    _display_for: tuple | None = None
+
+    def for_display(self, viewer) -> TweetQuerySet:
+        """When evaluated, the tweets come with their author and everything the serializer
+        needs (``tweets.display.attach_display_data``), in a fixed number of queries. Does not
+        filter: apply ``visible_to(viewer)`` first."""
+        clone = self.select_related("author")
+        clone._display_for = (viewer,)
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._display_for = self._display_for
+        return clone
+
+    def _fetch_all(self) -> None:
+        fetched = self._result_cache is None
+        super()._fetch_all()
+        if fetched and self._display_for is not None and issubclass(self._iterable_class, models.query.ModelIterable):
+            from .display import attach_display_data
+
+            attach_display_data(self._result_cache, self._display_for[0])
 
 
 class Tweet(models.Model):

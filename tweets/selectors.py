@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import BooleanField, Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from twitterclone.errors import NotFound
 
-from .models import Bookmark, Hashtag, Like, Mention, Tweet, TweetHashtag, viewer_id_of
+from .models import Bookmark, Hashtag, Like, Tweet, TweetHashtag
 
 # The full-text configuration of the GIN index created in migration 0002 (PostgreSQL only);
 # the query below must use the very same expression for the index to be used.
@@ -21,50 +21,15 @@ MAX_CONTEXT_ANCESTORS = 200
 MAX_CONTEXT_DESCENDANTS = 500
 
 
-def _viewer_state(queryset: QuerySet, viewer_id: int | None) -> QuerySet:
-    """Annotates ``viewer_liked``, ``viewer_retweeted``, ``viewer_bookmarked`` (same query)."""
-    if viewer_id is None:
-        return queryset
-    return queryset.annotate(
-        viewer_liked=Exists(Like.objects.filter(user_id=viewer_id, tweet_id=OuterRef("pk"))),
-        viewer_retweeted=Exists(Tweet.objects.filter(author_id=viewer_id, retweet_of_id=OuterRef("pk"))),
-        viewer_bookmarked=Exists(Bookmark.objects.filter(user_id=viewer_id, tweet_id=OuterRef("pk"))),
-    )
-
-
-def _entity_prefetches() -> list[Prefetch]:
-    return [
-        Prefetch("hashtag_links", queryset=TweetHashtag.objects.select_related("hashtag").order_by("id")),
-        Prefetch("mention_links", queryset=Mention.objects.select_related("user").order_by("id")),
-    ]
-
-
-def _embedded_queryset(viewer, *, with_quote: bool) -> QuerySet:
-    """Referenced tweets (quoted, retweeted) as the viewer may see them: an invisible one is
-    simply not found, so the prefetch leaves ``None`` in its place."""
-    queryset = _viewer_state(Tweet.objects.visible_to(viewer).select_related("author"), viewer_id_of(viewer))
-    prefetches: list = _entity_prefetches()
-    if with_quote:
-        prefetches.append(
-            Prefetch("quote_of", queryset=_embedded_queryset(viewer, with_quote=False), to_attr="display_quote_of")
-        )
-    return queryset.prefetch_related(*prefetches)
-
-
 def tweets_for_display(queryset: QuerySet, viewer) -> QuerySet:
-    """Adds what ``tweets.serializers.TweetSerializer`` needs, so a page of any size costs a
-    fixed number of queries (at most 12): the author (join), the viewer's ``liked``,
-    ``retweeted``, ``bookmarked`` (annotations), hashtags and mentions (prefetch), and the
-    quoted and retweeted tweets (prefetched as ``display_quote_of`` / ``display_retweet_of``
-    through ``visible_to(viewer)``, so an invisible one is ``None``), one level deep plus the
-    tweet quoted by a retweeted tweet.
+    """Makes ``queryset`` (of tweets) load what ``tweets.serializers.TweetSerializer`` needs, so
+    a page of any size costs a fixed number of queries (the page, then at most five more: see
+    ``tweets.display``): the author, the viewer's ``liked``, ``retweeted``, ``bookmarked``,
+    hashtags and mentions, and the quoted and retweeted tweets as ``viewer`` may see them
+    (``None`` when invisible), one level deep plus the tweet quoted by a retweeted tweet.
 
     It does not filter: pass a queryset that is already ``visible_to(viewer)``."""
-    return _viewer_state(queryset.select_related("author"), viewer_id_of(viewer)).prefetch_related(
-        *_entity_prefetches(),
-        Prefetch("quote_of", queryset=_embedded_queryset(viewer, with_quote=False), to_attr="display_quote_of"),
-        Prefetch("retweet_of", queryset=_embedded_queryset(viewer, with_quote=True), to_attr="display_retweet_of"),
-    )
+    return queryset.for_display(viewer)
 
 
 def tweet_get_visible(*, tweet_id: int | str, viewer) -> Tweet:

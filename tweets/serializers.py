@@ -86,11 +86,18 @@ class BaseTweetSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_hashtags(self, tweet: Tweet) -> list[str]:
-        return [link.hashtag.name for link in tweet.hashtag_links.all()]
+        names = getattr(tweet, "display_hashtags", None)
+        if names is None:
+            names = list(tweet.hashtag_links.order_by("id").values_list("hashtag__name", flat=True))
+        return names
 
     @extend_schema_field(MentionSerializer(many=True))
     def get_mentions(self, tweet: Tweet) -> list[dict]:
-        return [{"id": link.user_id, "username": link.user.username} for link in tweet.mention_links.all()]
+        mentions = getattr(tweet, "display_mentions", None)
+        if mentions is None:
+            rows = tweet.mention_links.order_by("id").values_list("user_id", "user__username")
+            mentions = [{"id": user_id, "username": username} for user_id, username in rows]
+        return mentions
 
     def _state(self, tweet: Tweet, name: str) -> bool | None:
         viewer_id = self._viewer_id()
@@ -118,12 +125,77 @@ class BaseTweetSerializer(serializers.ModelSerializer):
         viewer = self._viewer()
         return tweets_for_display(Tweet.objects.visible_to(viewer).filter(pk=referenced_id), viewer).first()
 
-    def to_representation(self, instance):
+    # Which serializer renders the tweets this one embeds: None means ids only.
+    quote_serializer: str | None = None
+    retweet_serializer: str | None = None
+
+    def generic_representation(self, instance) -> dict:
+        """DRF's field-by-field rendering: the reference ``to_representation`` must match
+        (a test compares them), kept for that purpose."""
         data = super().to_representation(instance)
         if self._viewer_id() is None:
             for name in VIEWER_FIELDS:
                 data.pop(name, None)
+        return dict(data)
+
+    def to_representation(self, instance) -> dict:
+        """The same dict as ``generic_representation``, built directly: DRF's generic path
+        costs about ten times more per tweet, and timelines render many tweets (and the tweets
+        they embed) per request."""
+        return _render(instance, self, type(self))
+
+
+_DATETIME = serializers.DateTimeField()
+_SERIALIZERS: dict[str, type[BaseTweetSerializer]] = {}
+
+
+def _author_payload(author, serializer: serializers.BaseSerializer) -> dict:
+    # Authors repeat within a page: render each once per response (the context is shared).
+    # One UserSummarySerializer per response renders them all (instantiating one costs more
+    # than rendering with it).
+    context = serializer.context
+    cache = context.setdefault("_tweet_author_payloads", {})
+    payload = cache.get(author.pk)
+    if payload is None:
+        summary = context.get("_tweet_author_serializer")
+        if summary is None:
+            summary = context["_tweet_author_serializer"] = UserSummarySerializer(context=context)
+        payload = cache[author.pk] = dict(summary.to_representation(author))
+    return payload
+
+
+def _render(tweet: Tweet, serializer: BaseTweetSerializer, kind: type[BaseTweetSerializer]) -> dict:
+    data = {
+        "id": tweet.pk,
+        "text": tweet.text,
+        "visibility": tweet.visibility,
+        "author": _author_payload(tweet.author, serializer),
+        "created_at": _DATETIME.to_representation(tweet.created_at),
+        "edited_at": _DATETIME.to_representation(tweet.edited_at) if tweet.edited_at else None,
+        "reply_to": tweet.reply_to_id,
+        "conversation_id": tweet.conversation_id,
+        "like_count": tweet.like_count,
+        "retweet_count": tweet.retweet_count,
+        "reply_count": tweet.reply_count,
+        "quote_count": tweet.quote_count,
+        "hashtags": serializer.get_hashtags(tweet),
+        "mentions": serializer.get_mentions(tweet),
+        "hidden": tweet.is_hidden,
+    }
+    if serializer._viewer_id() is not None:
+        for name in VIEWER_FIELDS:
+            data[name] = serializer._state(tweet, name)
+    if kind.quote_serializer is None:
+        data["quote_of_id"] = tweet.quote_of_id
+        data["retweet_of_id"] = tweet.retweet_of_id
         return data
+    for field, kind_name, attr in (
+        ("quote_of", kind.quote_serializer, "display_quote_of"),
+        ("retweet_of", kind.retweet_serializer, "display_retweet_of"),
+    ):
+        referenced = serializer._visible_reference(tweet, attr, field)
+        data[field] = _render(referenced, serializer, _SERIALIZERS[kind_name]) if referenced is not None else None
+    return data
 
 
 class EmbeddedTweetSerializer(BaseTweetSerializer):
@@ -142,6 +214,8 @@ class ReferencedTweetSerializer(BaseTweetSerializer):
 
     quote_of = serializers.SerializerMethodField()
     retweet_of = serializers.SerializerMethodField()
+    quote_serializer = "EmbeddedTweetSerializer"
+    retweet_serializer = "EmbeddedTweetSerializer"
 
     class Meta(BaseTweetSerializer.Meta):
         fields = [*BaseTweetSerializer.Meta.fields, "quote_of", "retweet_of"]
@@ -168,6 +242,8 @@ class TweetSerializer(BaseTweetSerializer):
 
     quote_of = serializers.SerializerMethodField()
     retweet_of = serializers.SerializerMethodField()
+    quote_serializer = "EmbeddedTweetSerializer"
+    retweet_serializer = "ReferencedTweetSerializer"
 
     class Meta(BaseTweetSerializer.Meta):
         fields = [*BaseTweetSerializer.Meta.fields, "quote_of", "retweet_of"]
@@ -182,6 +258,13 @@ class TweetSerializer(BaseTweetSerializer):
     def get_retweet_of(self, tweet: Tweet) -> dict | None:
         original = self._visible_reference(tweet, "display_retweet_of", "retweet_of")
         return ReferencedTweetSerializer(original, context=self.context).data if original is not None else None
+
+
+_SERIALIZERS.update(
+    EmbeddedTweetSerializer=EmbeddedTweetSerializer,
+    ReferencedTweetSerializer=ReferencedTweetSerializer,
+    TweetSerializer=TweetSerializer,
+)
 
 
 class TweetCreateSerializer(serializers.Serializer):

@@ -22,7 +22,7 @@ from social.selectors import users_with_viewer_state
 from twitterclone.errors import InvalidInput
 
 from . import feeds, selectors, services
-from .models import Tweet
+from .display import attach_display_data
 from .pagination import (
     BookmarkPagination,
     HomeTimelinePagination,
@@ -245,14 +245,10 @@ class HomeTimelineView(APIView):
         paginator = HomeTimelinePagination()
         size, before, after = paginator.bounds(request)
         page = feeds.home_page(viewer=request.user, size=size, before=before, after=after)
-        tweets = {
-            tweet.pk: tweet
-            for tweet in selectors.tweets_for_display(Tweet.objects.filter(pk__in=page.ids), request.user)
-        }
-        ordered = [tweets[tweet_id] for tweet_id in page.ids if tweet_id in tweets]
+        attach_display_data(page.tweets, request.user)
         paginator.set_links(older_than=page.older_than, newer_than=page.newer_than)
         response = paginator.get_paginated_response(
-            TweetSerializer(ordered, many=True, context={"request": request}).data
+            TweetSerializer(page.tweets, many=True, context={"request": request}).data
         )
         response["X-Timeline-Source"] = page.source
         return response

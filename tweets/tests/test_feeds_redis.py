@@ -227,7 +227,7 @@ def test_redis_home_query_count_is_fixed(user, auth_client, redis_backend, commi
     for index in range(30):
         commit(services.tweet_create, author=authors[index % 3], text=f"#t hello {index}")
     home(client, "?page_size=2")
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(9):
         assert len(home_ids(home(client, "?page_size=25"))) == 25
 
 
