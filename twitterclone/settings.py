@@ -326,3 +326,10 @@ ROOM_HOST_GRACE_SECONDS = env.float("ROOM_HOST_GRACE_SECONDS", default=120.0)
 ROOM_ICE_SERVERS = env.json("ROOM_ICE_SERVERS", default=[])  # [{"urls": ["stun:...", "turn:..."]}, ...]
 ROOM_TURN_SECRET = env("ROOM_TURN_SECRET", default="")  # coturn's static-auth-secret (TURN REST API)
 ROOM_TURN_TTL_SECONDS = env.int("ROOM_TURN_TTL_SECONDS", default=24 * 3600)
+
+# --- Home timelines (tweets/feeds.py, docs/timelines.md) ------------------------
+# "redis": fan-out on write into Redis feeds (PostgreSQL when Redis fails); "pull": PostgreSQL only.
+TIMELINE_BACKEND = env("TIMELINE_BACKEND", default="redis" if REDIS_URL else "pull")
+TIMELINE_FEED_SIZE = env.int("TIMELINE_FEED_SIZE", default=800)
+TIMELINE_PULL_THRESHOLD = env.int("TIMELINE_PULL_THRESHOLD", default=2000)
+TIMELINE_FEED_TTL_SECONDS = env.int("TIMELINE_FEED_TTL_SECONDS", default=3600)
