@@ -39,7 +39,9 @@ from .models import Tweet
 
 logger = logging.getLogger("twitterclone.timelines")
 
-FEED_SIZE: int = getattr(settings, "TIMELINE_FEED_SIZE", 800)
+# 120 entries + the sentinel stay under Redis's zset-max-listpack-entries (128): a feed then
+# takes ~2.6 kB instead of ~15 kB at 128 entries and ~55 kB at 500 (measured, docs/timelines.md).
+FEED_SIZE: int = getattr(settings, "TIMELINE_FEED_SIZE", 120)
 PULL_THRESHOLD: int = getattr(settings, "TIMELINE_PULL_THRESHOLD", 2000)
 FEED_TTL_SECONDS: int = getattr(settings, "TIMELINE_FEED_TTL_SECONDS", 3600)
 # After a Redis error, do not try Redis again for this long (requests fall back to PostgreSQL

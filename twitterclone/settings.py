@@ -330,6 +330,6 @@ ROOM_TURN_TTL_SECONDS = env.int("ROOM_TURN_TTL_SECONDS", default=24 * 3600)
 # --- Home timelines (tweets/feeds.py, docs/timelines.md) ------------------------
 # "redis": fan-out on write into Redis feeds (PostgreSQL when Redis fails); "pull": PostgreSQL only.
 TIMELINE_BACKEND = env("TIMELINE_BACKEND", default="redis" if REDIS_URL else "pull")
-TIMELINE_FEED_SIZE = env.int("TIMELINE_FEED_SIZE", default=800)
+TIMELINE_FEED_SIZE = env.int("TIMELINE_FEED_SIZE", default=120)
 TIMELINE_PULL_THRESHOLD = env.int("TIMELINE_PULL_THRESHOLD", default=2000)
 TIMELINE_FEED_TTL_SECONDS = env.int("TIMELINE_FEED_TTL_SECONDS", default=3600)
