@@ -3,8 +3,10 @@ rule, in tweets/models.py) and ends in ``tweets_for_display`` (a fixed number of
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import BooleanField, Count, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -16,6 +18,8 @@ from .models import Bookmark, Hashtag, Like, Tweet, TweetHashtag
 
 # The full-text configuration of the GIN index created in migration 0002 (PostgreSQL only);
 # the query below must use the very same expression for the index to be used.
+logger = logging.getLogger("twitterclone.tweets")
+
 SEARCH_CONFIG = "simple"
 MAX_CONTEXT_ANCESTORS = 200
 MAX_CONTEXT_DESCENDANTS = 500
@@ -160,10 +164,33 @@ def tweet_search(*, query: str, viewer) -> QuerySet[Tweet]:
     return tweets_for_display(queryset, viewer)
 
 
+TRENDS_CACHE_SECONDS = 30
+
+
 def trends(*, hours: int = 24, limit: int = 10) -> list[dict]:
     """The most used hashtags of the last ``hours`` hours, with the number of tweets using each,
     most used first (ties: alphabetical). Only public, unhidden tweets of active, unsuspended
-    authors count, so a trend never reveals what moderation or privacy hides."""
+    authors count, so a trend never reveals what moderation or privacy hides.
+
+    The same for every viewer, so cached for ``TRENDS_CACHE_SECONDS`` (the aggregate reads a
+    day of hashtag links); computed directly when the cache is unavailable."""
+    key = f"tweets:trends:{hours}:{limit}"
+    try:
+        cached = cache.get(key)
+    except Exception:
+        logger.warning("cache unavailable for trends", exc_info=True)
+        cached = None
+    if cached is not None:
+        return cached
+    result = _compute_trends(hours=hours, limit=limit)
+    try:
+        cache.set(key, result, TRENDS_CACHE_SECONDS)
+    except Exception:
+        logger.warning("cache unavailable for trends", exc_info=True)
+    return result
+
+
+def _compute_trends(*, hours: int, limit: int) -> list[dict]:
     since = timezone.now() - timedelta(hours=hours)
     rows = (
         TweetHashtag.objects.filter(

@@ -274,3 +274,14 @@ def test_context_query_count_is_fixed(user, auth_client, django_assert_max_num_q
     with django_assert_max_num_queries(12):
         body = auth_client(user).get(f"/api/v1/tweets/{root.pk}/context").json()
     assert len(body["descendants"]) == 12
+
+
+def test_trends_are_cached_briefly(user, api_client):
+    from django.core.cache import cache
+
+    services.tweet_create(author=user, text="#first")
+    assert api_client.get("/api/v1/trends").json()["trends"] == [{"name": "first", "tweet_count": 1}]
+    services.tweet_create(author=user, text="#first again")
+    assert api_client.get("/api/v1/trends").json()["trends"] == [{"name": "first", "tweet_count": 1}]
+    cache.clear()
+    assert api_client.get("/api/v1/trends").json()["trends"] == [{"name": "first", "tweet_count": 2}]
