@@ -443,3 +443,28 @@ def test_blocked_user_cannot_see_blockers_tweets(user, other_user, auth_client, 
     # The blocker still sees the blocked user's tweets.
     theirs = post(other_user, "theirs")
     assert auth_client(user).get(url(theirs["id"])).status_code == 200
+
+
+def test_bookmarking_an_invisible_tweet_is_404(user, other_user, auth_client, post):
+    body = post(user, "private", visibility="followers")
+    assert auth_client(other_user).post(url(body["id"], "/bookmark")).status_code == 404
+    assert not Bookmark.objects.exists()
+
+
+def test_unretweet_by_the_retweets_own_id(user, other_user, auth_client, post):
+    body = post(user)
+    auth_client(other_user).post(url(body["id"], "/retweet"))
+    retweet = Tweet.objects.get(retweet_of_id=body["id"])
+    response = auth_client(other_user).delete(url(retweet.pk, "/retweet"))
+    assert response.status_code == 200
+    assert response.json()["id"] == body["id"] and response.json()["retweet_count"] == 0
+    assert not Tweet.objects.filter(pk=retweet.pk).exists()
+
+
+def test_another_users_retweet_cannot_be_deleted_by_unretweet(user, other_user, auth_client, post):
+    body = post(user)
+    auth_client(other_user).post(url(body["id"], "/retweet"))
+    third = UserFactory()
+    auth_client(third).delete(url(body["id"], "/retweet"))
+    assert Tweet.objects.filter(retweet_of_id=body["id"], author=other_user).exists()
+    assert Tweet.objects.get(pk=body["id"]).retweet_count == 1
