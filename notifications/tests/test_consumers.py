@@ -25,20 +25,9 @@ from twitterclone.ws import (
     CLOSE_UNAUTHENTICATED,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("async_cleanup")]
 
 PATH = "/ws/notifications/"
-
-
-@pytest.fixture(autouse=True)
-async def _close_worker_thread_connections():
-    """database_sync_to_async keeps a connection open in its worker thread; close it so the
-    test database can be dropped at the end of the session."""
-    yield
-    from asgiref.sync import sync_to_async
-    from django.db import connections
-
-    await sync_to_async(connections.close_all)()
 
 
 @database_sync_to_async

@@ -126,6 +126,7 @@ def test_unread_count_and_read_all_follow_the_api_actions(alice, bob, auth_clien
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("async_cleanup")
 async def test_a_like_through_the_api_is_pushed_to_the_authors_socket():
     alice, bob = await database_sync_to_async(UserFactory)(), await database_sync_to_async(UserFactory)()
 
@@ -151,7 +152,3 @@ async def test_a_like_through_the_api_is_pushed_to_the_authors_socket():
     assert frame["notification"]["tweet"]["id"] == tweet_id
     assert frame["notification"]["tweet"]["liked"] is False  # as alice sees it
     await communicator.disconnect()
-    from asgiref.sync import sync_to_async
-    from django.db import connections
-
-    await sync_to_async(connections.close_all)()
