@@ -92,6 +92,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# Worker threads per server process for HTTP requests (each keeps its own database connection).
+HTTP_WORKER_THREADS = env.int("HTTP_WORKER_THREADS", default=8)
 
 # --- Redis: cache, channel layer, Celery ------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
