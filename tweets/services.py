@@ -98,12 +98,15 @@ def _mentionable_users(author: User, usernames: Iterable[str]) -> list[User]:
     return [user for user in users if user.pk not in blocked_either_way]
 
 
-def _link_mentions(tweet: Tweet, users: list[User]) -> None:
-    """Links mentioned users and notifies each one who may see the tweet."""
+def _link_mentions(tweet: Tweet, users: list[User], already_notified: frozenset[int] = frozenset()) -> None:
+    """Links mentioned users and notifies each one who may see the tweet, except those already
+    notified of it as the replied-to or quoted author (one notification per tweet, as on Twitter)."""
     if not users:
         return
     Mention.objects.bulk_create([Mention(tweet=tweet, user=user) for user in users], ignore_conflicts=True)
     for user in users:
+        if user.pk in already_notified:
+            continue
         if user.pk != tweet.author_id and Tweet.objects.visible_to(user).filter(pk=tweet.pk).exists():
             notification_create(recipient_id=user.pk, actor_id=tweet.author_id, type="mention", tweet_id=tweet.pk)
 
@@ -157,7 +160,8 @@ def tweet_create(
             notification_create(recipient_id=parent.author_id, actor_id=author.pk, type="reply", tweet_id=tweet.pk)
         if quoted is not None:
             notification_create(recipient_id=quoted.author_id, actor_id=author.pk, type="quote", tweet_id=tweet.pk)
-        _link_mentions(tweet, _mentionable_users(author, parse_mentions(text)))
+        notified = frozenset(t.author_id for t in (parent, quoted) if t is not None)
+        _link_mentions(tweet, _mentionable_users(author, parse_mentions(text)), already_notified=notified)
         _fan_out_on_commit(tweet)
     return tweet
 

@@ -84,6 +84,14 @@ def test_mentions_are_linked_and_notified(user, other_user, auth_client, post):
     assert notifications(other_user, "mention") == [(user.pk, body["id"])]
 
 
+def test_reply_that_mentions_the_parents_author_notifies_once(user, other_user, auth_client, post):
+    parent = post(other_user, "original")
+    reply = post(user, f"@{other_user.username} I agree", reply_to=parent["id"])
+    assert reply["mentions"] == [{"id": other_user.pk, "username": other_user.username}]
+    assert notifications(other_user, "reply") == [(user.pk, reply["id"])]
+    assert notifications(other_user, "mention") == []
+
+
 def test_mention_across_a_block_is_not_linked_nor_notified(user, other_user, auth_client, post):
     social.block_create(blocker=other_user, blocked=user)
     body = post(user, f"hi @{other_user.username}")
