@@ -155,13 +155,13 @@ class UserViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     )
     def list(self, request: Request) -> Response:
         query = request.query_params.get("q", "")
-        if not query.strip() or len(query) > 100:
+        if not query.strip() or len(query) > 100 or "\x00" in query:
             return Response(
                 {
                     "error": {
                         "code": "invalid",
                         "message": "Invalid input.",
-                        "fields": {"q": ["Give 1 to 100 characters."]},
+                        "fields": {"q": ["Give 1 to 100 characters, without null characters."]},
                     }
                 },
                 status=status.HTTP_400_BAD_REQUEST,

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from twitterclone.errors import NotFound
 from twitterclone.pagination import IdCursorPagination
+from twitterclone.schema import error_response
 
 from . import selectors, services
 from .ice import ice_servers_for
@@ -29,6 +30,11 @@ NO_CONTENT = OpenApiResponse(description="Done; no body.")
 USERNAME_PATH = "(?P<username>[A-Za-z0-9_]{1,30})"
 USERNAME_PARAMETER = OpenApiParameter("username", str, OpenApiParameter.PATH, description="The participant.")
 TAGS = ["rooms"]
+NOT_EDITABLE = error_response("the room has started (code room_not_editable)")
+ROLE_CONFLICT = error_response(
+    "the room is not live, or the change does not apply to this participant (e.g. is_host, not_speaker)"
+)
+NOT_LIVE = error_response("the room is not live (codes room_not_live, room_ended)")
 
 
 class RoomCursorPagination(IdCursorPagination):
@@ -96,7 +102,7 @@ class RoomViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=RoomUpdateSerializer,
-        responses={200: RoomSerializer},
+        responses={200: RoomSerializer, 409: NOT_EDITABLE},
         tags=TAGS,
         summary="Edit a room before it starts (host only)",
     )
@@ -106,14 +112,16 @@ class RoomViewSet(viewsets.GenericViewSet):
         services.room_update(room=room, by_user=request.user, data=data)
         return self._room_response(room.pk)
 
-    @extend_schema(responses={204: NO_CONTENT}, tags=TAGS, summary="Delete a room before it starts (host only)")
+    @extend_schema(
+        responses={204: NO_CONTENT, 409: NOT_EDITABLE}, tags=TAGS, summary="Delete a room before it starts (host only)"
+    )
     def destroy(self, request: Request, pk: str) -> Response:
         services.room_delete(room=self._room(pk), by_user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         request=None,
-        responses={200: RoomSerializer},
+        responses={200: RoomSerializer, 409: error_response("the room is already live or has ended")},
         tags=TAGS,
         summary="Go live (host only); your followers are notified",
     )
@@ -124,7 +132,7 @@ class RoomViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: RoomSerializer},
+        responses={200: RoomSerializer, 409: error_response("the room has not started (code room_not_live)")},
         tags=TAGS,
         summary="End the room (host, or a moderator); every socket in it is closed",
     )
@@ -133,7 +141,9 @@ class RoomViewSet(viewsets.GenericViewSet):
         room = services.room_end(room=self._room(pk), by_user=request.user)
         return self._room_response(room.pk)
 
-    @extend_schema(request=None, responses={200: ParticipantSerializer}, tags=TAGS, summary="Join as a listener")
+    @extend_schema(
+        request=None, responses={200: ParticipantSerializer, 409: NOT_LIVE}, tags=TAGS, summary="Join as a listener"
+    )
     @action(detail=True, methods=["post"])
     def join(self, request: Request, pk: str) -> Response:
         return self._participant_response(services.participant_join(room=self._room(pk), user=request.user))
@@ -146,12 +156,19 @@ class RoomViewSet(viewsets.GenericViewSet):
         services.participant_leave(room=self._room(pk), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=None, responses={200: ParticipantSerializer}, tags=TAGS, summary="Raise your hand")
+    @extend_schema(
+        request=None,
+        responses={200: ParticipantSerializer, 409: error_response("the room is not live, or you can already speak")},
+        tags=TAGS,
+        summary="Raise your hand",
+    )
     @action(detail=True, methods=["post"])
     def raise_hand(self, request: Request, pk: str) -> Response:
         return self._participant_response(services.hand_raise(room=self._room(pk), user=request.user))
 
-    @extend_schema(request=None, responses={200: ParticipantSerializer}, tags=TAGS, summary="Lower your hand")
+    @extend_schema(
+        request=None, responses={200: ParticipantSerializer, 409: NOT_LIVE}, tags=TAGS, summary="Lower your hand"
+    )
     @action(detail=True, methods=["post"])
     def lower_hand(self, request: Request, pk: str) -> Response:
         return self._participant_response(services.hand_lower(room=self._room(pk), user=request.user))
@@ -159,7 +176,7 @@ class RoomViewSet(viewsets.GenericViewSet):
     @extend_schema(
         operation_id="rooms_mute_self",
         request=None,
-        responses={200: ParticipantSerializer},
+        responses={200: ParticipantSerializer, 409: ROLE_CONFLICT},
         tags=TAGS,
         summary="Mute your microphone",
     )
@@ -170,7 +187,7 @@ class RoomViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: ParticipantSerializer},
+        responses={200: ParticipantSerializer, 409: ROLE_CONFLICT},
         tags=TAGS,
         summary="Unmute your microphone (speakers; not while muted by the host)",
         operation_id="rooms_unmute_self",
@@ -184,7 +201,7 @@ class RoomViewSet(viewsets.GenericViewSet):
         methods=["POST"],
         parameters=[USERNAME_PARAMETER],
         request=SpeakerAddSerializer,
-        responses={200: ParticipantSerializer},
+        responses={200: ParticipantSerializer, 409: ROLE_CONFLICT},
         tags=TAGS,
         summary="Make a participant a speaker or co-host (host; co-hosts for speakers)",
     )
@@ -192,7 +209,7 @@ class RoomViewSet(viewsets.GenericViewSet):
         methods=["DELETE"],
         parameters=[USERNAME_PARAMETER],
         request=None,
-        responses={200: ParticipantSerializer},
+        responses={200: ParticipantSerializer, 409: ROLE_CONFLICT},
         tags=TAGS,
         summary="Make a speaker or co-host a listener again (host, co-hosts, or yourself)",
     )
@@ -211,7 +228,7 @@ class RoomViewSet(viewsets.GenericViewSet):
         methods=["POST"],
         parameters=[USERNAME_PARAMETER],
         request=None,
-        responses={200: ParticipantSerializer},
+        responses={200: ParticipantSerializer, 409: ROLE_CONFLICT},
         tags=TAGS,
         summary="Mute a speaker; they cannot unmute until it is lifted (host, co-hosts)",
         operation_id="rooms_participant_mute",
@@ -220,7 +237,7 @@ class RoomViewSet(viewsets.GenericViewSet):
         methods=["DELETE"],
         parameters=[USERNAME_PARAMETER],
         request=None,
-        responses={200: ParticipantSerializer},
+        responses={200: ParticipantSerializer, 409: ROLE_CONFLICT},
         tags=TAGS,
         summary="Lift a host mute (host, co-hosts); the speaker then unmutes themselves",
         operation_id="rooms_participant_mute_lift",

@@ -138,6 +138,8 @@ def bookmarked_tweets(*, user) -> QuerySet[Tweet]:
 def hashtag_tweets(*, tag: str, viewer) -> QuerySet[Tweet]:
     """Visible tweets carrying ``#tag`` (any case), newest first."""
     name = tag.lstrip("#").lower()
+    if "\x00" in name:  # no hashtag holds a NUL, and PostgreSQL text cannot be compared with one
+        return Tweet.objects.none()
     tweet_ids = TweetHashtag.objects.filter(hashtag__name=name).values("tweet_id")
     return tweets_for_display(Tweet.objects.visible_to(viewer).filter(pk__in=tweet_ids), viewer)
 

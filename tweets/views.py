@@ -344,6 +344,8 @@ class SearchView(PaginatedListView):
             raise InvalidInput("Unknown search type.", fields={"type": ["Use tweets or users."]})
         if not query or len(query) > 200:
             raise InvalidInput("Give a search query.", fields={"q": ["Give 1 to 200 characters."]})
+        if "\x00" in query:
+            raise InvalidInput("Give a search query.", fields={"q": ["Null characters are not allowed."]})
         self.search_type, self.query = search_type, query
         if search_type == "users":
             self.item_serializer = PublicProfileSerializer

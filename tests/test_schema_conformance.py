@@ -1,0 +1,72 @@
+"""Regressions found by schemathesis (tests/test_schemathesis.py), pinned down as fast unit tests."""
+
+from __future__ import annotations
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from rooms.models import Room
+
+pytestmark = pytest.mark.django_db
+
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+
+@pytest.fixture
+def client(auth_client, user):
+    return auth_client(user)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/users?q=ab%00c", "/api/v1/search?q=ab%00c", "/api/v1/search?q=ab%00c&type=users"],
+)
+def test_search_with_a_null_character_is_invalid_input(client, url):
+    # PostgreSQL text cannot hold NUL: it used to be a 500 there (and a silent empty result on SQLite).
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert "q" in response.json()["error"]["fields"]
+
+
+def test_hashtag_with_a_null_character_has_no_tweets(client):
+    client.post("/api/v1/tweets", {"text": "hi #ab"}, format="json")
+    response = client.get("/api/v1/hashtags/ab%00/tweets")
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
+ROOM_CONFLICT_OPERATIONS = [
+    ("/api/v1/rooms/{id}", "patch"),
+    ("/api/v1/rooms/{id}", "delete"),
+    ("/api/v1/rooms/{id}/start", "post"),
+    ("/api/v1/rooms/{id}/end", "post"),
+    ("/api/v1/rooms/{id}/join", "post"),
+    ("/api/v1/rooms/{id}/raise_hand", "post"),
+    ("/api/v1/rooms/{id}/lower_hand", "post"),
+    ("/api/v1/rooms/{id}/mute", "post"),
+    ("/api/v1/rooms/{id}/unmute", "post"),
+    ("/api/v1/rooms/{id}/speakers/{username}", "post"),
+    ("/api/v1/rooms/{id}/speakers/{username}", "delete"),
+    ("/api/v1/rooms/{id}/mute/{username}", "post"),
+    ("/api/v1/rooms/{id}/mute/{username}", "delete"),
+]
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+@pytest.mark.parametrize(("path", "method"), ROOM_CONFLICT_OPERATIONS)
+def test_room_state_conflicts_are_documented_with_the_envelope(schema, path, method):
+    responses = schema["paths"][path][method]["responses"]
+    assert responses["409"]["content"]["application/json"]["schema"] == ERROR_REF
+
+
+def test_room_conflict_is_answered_as_documented(client, user, schema):
+    room = Room.objects.create(host=user, title="t")
+    response = client.post(f"/api/v1/rooms/{room.pk}/join")  # not live yet
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "room_not_live"
+    assert "409" in schema["paths"]["/api/v1/rooms/{id}/join"]["post"]["responses"]
