@@ -25,25 +25,36 @@ import signal
 import time
 import uuid
 from pathlib import Path
+from unittest import mock
 
 import httpx
 import pytest
 import redis
+from django.db import transaction
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from notifications.models import Notification
 from social.models import Follow
 from tests.server import database_url_for_tests, run_celery_worker, run_server
 from tests.services import private_redis
+from tweets import feeds, tasks
+from tweets import services as tweets
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
-    pytest.mark.timeout(90),
-]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(90)]
+
+
+def with_real_worker(test):
+    """Marks for the tests that start a server, a worker and a private redis-server."""
+    for mark in (
+        pytest.mark.slow,
+        pytest.mark.postgres,
+        pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
+    ):
+        test = mark(test)
+    return test
+
 
 FOLLOWERS = 2000
 VISIBILITY_TIMEOUT = 4
@@ -121,6 +132,7 @@ def server_env(redis_url: str, prefix: str) -> dict[str, str]:
     }
 
 
+@with_real_worker
 def test_killed_pool_process_mid_batch_is_redelivered_and_notifies_exactly_once(tmp_path):
     prefix = f"wk{uuid.uuid4().hex[:6]}"
     host, headers = host_with_followers(prefix)
@@ -145,6 +157,7 @@ def test_killed_pool_process_mid_batch_is_redelivered_and_notifies_exactly_once(
             assert pool_children(worker.pid) != children
 
 
+@with_real_worker
 def test_killed_worker_mid_batch_is_restored_by_a_new_worker_exactly_once(tmp_path):
     prefix = f"wk{uuid.uuid4().hex[:6]}"
     host, headers = host_with_followers(prefix)
@@ -171,3 +184,37 @@ def test_killed_worker_mid_batch_is_restored_by_a_new_worker_exactly_once(tmp_pa
                 assert wait_until(lambda: not fan_out_messages(broker), 15, interval=0.3)
                 time.sleep(1)
                 assert_exactly_once(room_id, host)
+
+
+class Rollback(Exception):
+    pass
+
+
+@pytest.mark.redis
+def test_a_rolled_back_tweet_sends_no_fan_out_task_and_notifies_nobody(settings):
+    """Existing tests cover rolled-back notifications and room starts; this covers the tweet
+    fan-out task. Real commits and rollbacks (a transactional test), the CI Redis as feeds."""
+    settings.TIMELINE_BACKEND = "redis"
+    feeds.reset_redis_state()
+    author, mentioned = UserFactory(), UserFactory()
+    text = f"hello @{mentioned.username}"
+    try:
+        with (
+            mock.patch.object(tasks.fan_out_tweet, "apply_async") as sent,
+            mock.patch("notifications.services.push_notifications") as pushed,
+        ):
+            with pytest.raises(Rollback), transaction.atomic():
+                tweets.tweet_create(author=author, text=text)
+                raise Rollback
+            assert not sent.called and not pushed.called
+            assert not Notification.objects.exists()
+            assert feeds.feed_entries(author.pk) == []
+            # The same action committed: one task, one notification (so the test above can fail).
+            tweet = tweets.tweet_create(author=author, text=text)
+            sent.assert_called_once_with(args=[tweet.pk], retry=False)
+            notification = Notification.objects.get()
+            assert (notification.recipient_id, notification.type) == (mentioned.pk, "mention")
+            assert pushed.called
+    finally:
+        feeds._redis().delete(feeds.feed_key(author.pk))
+        feeds.reset_redis_state()
