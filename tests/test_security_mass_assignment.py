@@ -319,7 +319,7 @@ def check_bookmarked(w, response):
 
 def _relation_check(model, actor: str, target: str):
     def check(w, response):
-        assert list(model.objects.filter(**{target: w.third}).values_list(f"{actor}_id", flat=True)) == (
+        assert list(model.objects.filter(**{target: w.third}).order_by("pk").values_list(f"{actor}_id", flat=True)) == (
             [w.victim.pk, w.me.pk] if model is Follow else [w.me.pk]
         )
         third = User.objects.get(pk=w.third.pk)
