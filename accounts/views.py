@@ -148,7 +148,14 @@ class UserViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return [IsAuthenticated()]
 
     @extend_schema(
-        parameters=[OpenApiParameter("q", str, required=True, description="Username or display-name prefix.")],
+        parameters=[
+            OpenApiParameter(
+                "q",
+                {"type": "string", "minLength": 1, "maxLength": 100},
+                required=True,
+                description="Username or display-name prefix.",
+            )
+        ],
         responses={200: PublicProfileSerializer(many=True)},
         tags=["users"],
         summary="Search users by prefix",

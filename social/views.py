@@ -145,7 +145,13 @@ class SuggestionsView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=[OpenApiParameter("limit", int, description="How many (1 to 100, default 20).")],
+        parameters=[
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": 100},
+                description="How many (1 to 100, default 20).",
+            )
+        ],
         responses={
             200: inline_serializer(
                 "Suggestions",

@@ -70,3 +70,32 @@ def test_room_conflict_is_answered_as_documented(client, user, schema):
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "room_not_live"
     assert "409" in schema["paths"]["/api/v1/rooms/{id}/join"]["post"]["responses"]
+
+
+def test_every_operation_documents_the_query_string_limit(schema):
+    # JsonErrorMiddleware answers any path with 414 when the query string is over 4096 characters.
+    for path_item in schema["paths"].values():
+        for operation in path_item.values():
+            assert operation["responses"]["414"]["content"]["application/json"]["schema"] == ERROR_REF
+
+
+def test_query_string_limit_is_answered_as_documented(client):
+    response = client.get("/api/v1/users/suggestions", {"limit": "1" * 5000})
+    assert response.status_code == 414
+    assert response.json()["error"]["code"] == "uri_too_long"
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "bounds"),
+    [
+        ("/api/v1/users", "q", {"minLength": 1, "maxLength": 100}),
+        ("/api/v1/search", "q", {"minLength": 1, "maxLength": 200}),
+        ("/api/v1/trends", "limit", {"minimum": 1, "maximum": 50}),
+        ("/api/v1/users/suggestions", "limit", {"minimum": 1, "maximum": 100}),
+    ],
+)
+def test_query_parameters_document_the_bounds_the_server_enforces(schema, client, path, name, bounds):
+    (parameter,) = [p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == name]
+    assert bounds.items() <= parameter["schema"].items()
+    too_big = "x" * (bounds["maxLength"] + 1) if "maxLength" in bounds else str(bounds["maximum"] + 1)
+    assert client.get(path, {name: too_big}).status_code == 400

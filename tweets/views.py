@@ -328,7 +328,12 @@ SEARCH_RESULTS = PolymorphicProxySerializer(
 class SearchView(PaginatedListView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("q", str, required=True, description="Words (tweets) or a name prefix (users)."),
+            OpenApiParameter(
+                "q",
+                {"type": "string", "minLength": 1, "maxLength": 200},
+                required=True,
+                description="Words (tweets) or a name prefix (users).",
+            ),
             OpenApiParameter("type", str, enum=["tweets", "users"], description="What to search; default tweets."),
         ],
         responses={200: SEARCH_RESULTS},
@@ -361,7 +366,13 @@ class TrendsView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        parameters=[OpenApiParameter("limit", int, description="How many hashtags (1 to 50, default 10).")],
+        parameters=[
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": 50},
+                description="How many hashtags (1 to 50, default 10).",
+            )
+        ],
         responses={200: TrendsSerializer},
         tags=["timelines"],
         summary="Top hashtags of the last 24 hours, with the number of tweets using each",

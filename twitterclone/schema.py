@@ -43,6 +43,7 @@ ERROR_RESPONSES = {
     "404": "Not found, or not visible to you.",
     "405": "Method not allowed.",
     "413": "Request body too large.",
+    "414": "Query string too long (over 4096 characters).",
     "415": "Unsupported media type.",
     "429": "Rate limited.",
     "503": "A backing service is unavailable; retry later.",
