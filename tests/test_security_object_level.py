@@ -255,3 +255,15 @@ def test_the_owner_can_do_what_the_intruder_cannot(world: World, auth_client):
     assert owner.post(f"/api/v1/rooms/{ids['live']}/end").status_code == 200
     assert owner.delete(f"/api/v1/tweets/{ids['public']}").status_code == 204
     assert Notification.objects.get(pk=ids["notification"]).read is True
+
+
+def test_logout_with_another_users_refresh_token_is_refused_and_it_keeps_working(world: World, auth_client):
+    """The refresh token in the body is an object id too: the intruder cannot revoke the owner's."""
+    from accounts.services import token_refresh, tokens_for
+
+    owners_refresh = tokens_for(world.owner)["refresh"]
+    before = snapshot()
+    response = auth_client(world.intruder).post("/api/v1/auth/logout", {"refresh": owners_refresh}, format="json")
+    assert response.status_code in (400, 403, 404), response.content
+    assert snapshot() == before
+    assert token_refresh(refresh=owners_refresh)["access"]
