@@ -189,10 +189,10 @@ def push_notifications(notification_ids: list[int]) -> int:
     Reads them in a fixed number of queries and sends over the channel layer in one event-loop
     run. Returns how many were sent; 0 when the channel layer is unavailable (logged: clients
     catch up over REST)."""
-    from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
+    from django.conf import settings
 
-    from twitterclone.broadcast import user_group_name
+    from twitterclone.broadcast import run_bounded, user_group_name
 
     from .selectors import notifications_for_push
     from .serializers import notification_payloads
@@ -214,7 +214,8 @@ def push_notifications(notification_ids: list[int]) -> int:
             await asyncio.gather(*(layer.group_send(group, message) for group, message in chunk))
 
     try:
-        async_to_sync(send_all)()
+        # Bounded: a hung Redis must not hold the request (or the fan-out task) for long.
+        run_bounded(send_all, timeout=settings.CHANNEL_LAYER_SEND_TIMEOUT_SECONDS + len(messages) / 100)
     except Exception:
         logger.warning("channel layer unavailable; %d notifications not pushed", len(messages), exc_info=True)
         return 0

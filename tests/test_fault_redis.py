@@ -207,3 +207,38 @@ def test_redis_outage_degrades_rest_closes_sockets_4503_and_recovers_without_res
             ids = [t["id"] for t in httpx.get(f"{api}/timeline/home", headers=bob_h, timeout=20).json()["results"]]
             assert ids[0] == after.json()["id"]
             assert len(ids) == len(set(ids))
+
+
+def test_a_hung_redis_does_not_hold_requests(tmp_path):
+    """Redis that stops answering (paused, not refusing connections) must not hold requests for the
+    channel layer's long read timeout: live pushes are bounded (CHANNEL_LAYER_SEND_TIMEOUT_SECONDS)
+    and dropped, the actions themselves succeed and their notifications are stored."""
+    import os
+    import signal
+
+    with private_redis(tmp_path / "redis") as rd:
+        env = {
+            "DATABASE_URL": database_url_for_tests(),
+            "REDIS_URL": rd.url,
+            "CELERY_TASK_ALWAYS_EAGER": "true",
+            "CHANNEL_LAYER_PREFIX": f"hung{uuid.uuid4().hex[:6]}",
+            "CACHE_KEY_PREFIX": f"hung{uuid.uuid4().hex[:6]}",
+            "RATE_LIMITS_ENABLED": "false",
+            "TIMELINE_BACKEND": "pull",
+        }
+        author, author_headers = make_user("hungauthor")
+        _fan, fan_headers = make_user("hungfan")
+        with run_server(env, log_path=tmp_path / "server.log") as base:
+            tweet = httpx.post(f"{base}/api/v1/tweets", json={"text": "before"}, headers=author_headers, timeout=20)
+            assert tweet.status_code == 201
+            os.kill(rd.process.pid, signal.SIGSTOP)
+            try:
+                like, like_time = timed(
+                    httpx.post, f"{base}/api/v1/tweets/{tweet.json()['id']}/like", headers=fan_headers
+                )
+                follow, follow_time = timed(httpx.post, f"{base}/api/v1/users/hungauthor/follow", headers=fan_headers)
+            finally:
+                os.kill(rd.process.pid, signal.SIGCONT)
+        assert like.status_code == 200 and follow.status_code == 200
+        assert like_time < 6 and follow_time < 6, (like_time, follow_time)
+        assert set(Notification.objects.filter(recipient=author).values_list("type", flat=True)) == {"like", "follow"}

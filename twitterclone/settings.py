@@ -123,6 +123,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Longest a request (or task) waits on a channel-layer send before dropping the live push.
+CHANNEL_LAYER_SEND_TIMEOUT_SECONDS = env.float("CHANNEL_LAYER_SEND_TIMEOUT_SECONDS", default=2.0)
+
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
