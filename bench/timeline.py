@@ -78,9 +78,14 @@ def ensure_database(database_url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+BENCH_SECRET_KEY = "benchmark-secret-key-" + "x" * 40
+
+
 def setup_django(database_url: str, redis_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ["REDIS_URL"] = redis_url
+    os.environ["SECRET_KEY"] = BENCH_SECRET_KEY  # the tokens minted here must verify on the server
+    os.environ["ACCESS_TOKEN_LIFETIME_SECONDS"] = "86400"  # a run outlasts the default 5 minutes
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twitterclone.settings")
     import django
 
@@ -274,7 +279,7 @@ def main() -> None:
         "DATABASE_URL": args.database_url,
         "REDIS_URL": args.redis_url,
         "DEBUG": "false",
-        "SECRET_KEY": "benchmark-secret-key-" + "x" * 40,
+        "SECRET_KEY": BENCH_SECRET_KEY,
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "BENCHMARK_ENDPOINTS": "true",
@@ -282,7 +287,7 @@ def main() -> None:
         "CACHE_KEY_PREFIX": "bench",
         "CHANNEL_LAYER_PREFIX": "bench",
         "LOG_LEVEL": "ERROR",
-        "THROTTLE_DISABLED": "true",
+        "RATE_LIMITS_ENABLED": "false",
     }
     import httpx
 
