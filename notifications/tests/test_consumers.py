@@ -102,6 +102,26 @@ async def test_expired_token_is_closed_with_4401(via):
     await assert_closed_with(await open_socket(str(token), via=via), CLOSE_UNAUTHENTICATED)
 
 
+@pytest.mark.parametrize("forgery", ["wrong_key", "alg_none"])
+async def test_forged_tokens_are_closed_with_4401(forgery):
+    import base64
+    import json
+
+    import jwt
+
+    user = await make_user()
+    payload = dict(AccessToken.for_user(user).payload)
+    if forgery == "wrong_key":
+        token = jwt.encode(payload, "not-the-server-key-but-long-enough-1234567890", algorithm="HS256")
+    else:
+
+        def b64(data: dict) -> str:
+            return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+        token = f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(payload)}."
+    await assert_closed_with(await open_socket(token, via="subprotocol"), CLOSE_UNAUTHENTICATED)
+
+
 async def test_a_refresh_token_is_not_an_access_token():
     user = await make_user()
     refresh = (await database_sync_to_async(tokens_for)(user))["refresh"]
