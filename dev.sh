@@ -12,7 +12,7 @@ ensure_venv requirements.txt
 
 port="${PORT:-8000}"
 if [ -n "${REDIS_URL:-}" ] && [ "${CELERY_TASK_ALWAYS_EAGER:-}" != "true" ]; then
-  .venv/bin/celery -A twitterclone worker --loglevel INFO --concurrency 2 &
+  .venv/bin/celery -A twitterclone worker --beat --loglevel INFO --concurrency 2 &
   trap 'kill $! 2>/dev/null || true' EXIT
 fi
 cat <<MSG

@@ -126,6 +126,12 @@ else:
 # Longest a request (or task) waits on a channel-layer send before dropping the live push.
 CHANNEL_LAYER_SEND_TIMEOUT_SECONDS = env.float("CHANNEL_LAYER_SEND_TIMEOUT_SECONDS", default=2.0)
 
+# Periodic tasks (run by `celery -A twitterclone beat`, the `beat` service in docker-compose.yml).
+CELERY_BEAT_SCHEDULE = {
+    # Safety net for room presence checks lost with a worker (docs/rooms.md).
+    "rooms-presence-sweep": {"task": "rooms.tasks.presence_sweep", "schedule": 60.0},
+}
+
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
