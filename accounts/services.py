@@ -6,7 +6,6 @@ Every state change of an account goes through one of these functions. They raise
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.conf import settings
@@ -22,8 +21,6 @@ from twitterclone.errors import Conflict, Forbidden, InvalidInput, NotAuthentica
 
 from .auth import user_can_authenticate
 from .models import RESERVED_USERNAMES, PasswordResetDevice, User, username_validator
-
-logger = logging.getLogger("twitterclone.accounts")
 
 PROFILE_FIELDS = ("display_name", "bio", "location", "website", "avatar")
 
