@@ -232,7 +232,7 @@ class ReferencedTweetSerializer(BaseTweetSerializer):
         return EmbeddedTweetSerializer(original, context=self.context).data if original is not None else None
 
 
-class TweetSerializer(BaseTweetSerializer):
+class TweetSerializer(ReferencedTweetSerializer):
     """The contract's tweet: id, text, visibility, author, created_at, edited_at, reply_to,
     quote_of (the quoted tweet, its own references as ids; null also when it is deleted or
     invisible to the viewer), retweet_of (the original tweet, with the tweet it quotes, or
@@ -240,19 +240,7 @@ class TweetSerializer(BaseTweetSerializer):
     retweeted, bookmarked. ``hidden`` is true only for the author of a tweet hidden by
     moderation (nobody else receives it)."""
 
-    quote_of = serializers.SerializerMethodField()
-    retweet_of = serializers.SerializerMethodField()
-    quote_serializer = "EmbeddedTweetSerializer"
     retweet_serializer = "ReferencedTweetSerializer"
-
-    class Meta(BaseTweetSerializer.Meta):
-        fields = [*BaseTweetSerializer.Meta.fields, "quote_of", "retweet_of"]
-        read_only_fields = fields
-
-    @extend_schema_field(EmbeddedTweetSerializer(allow_null=True))
-    def get_quote_of(self, tweet: Tweet) -> dict | None:
-        quoted = self._visible_reference(tweet, "display_quote_of", "quote_of")
-        return EmbeddedTweetSerializer(quoted, context=self.context).data if quoted is not None else None
 
     @extend_schema_field(ReferencedTweetSerializer(allow_null=True))
     def get_retweet_of(self, tweet: Tweet) -> dict | None:
