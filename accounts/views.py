@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from twitterclone.errors import InvalidInput
 from twitterclone.schema import error_response
 
 from . import selectors, services
@@ -163,16 +164,7 @@ class UserViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         query = request.query_params.get("q", "")
         if not query.strip() or len(query) > 100 or "\x00" in query:
-            return Response(
-                {
-                    "error": {
-                        "code": "invalid",
-                        "message": "Invalid input.",
-                        "fields": {"q": ["Give 1 to 100 characters, without null characters."]},
-                    }
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            raise InvalidInput("Invalid input.", fields={"q": ["Give 1 to 100 characters, without null characters."]})
         page = self.paginate_queryset(selectors.user_search(query=query, viewer=request.user))
         return self.get_paginated_response(PublicProfileSerializer(page, many=True, context={"request": request}).data)
 
