@@ -1,0 +1,107 @@
+"""Moderator actions on accounts: suspend, unsuspend, and the record of profile edits."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from twitterclone.broadcast import group_send_on_commit, user_group_name
+from twitterclone.errors import Forbidden, InvalidInput
+
+from ..models import ActionType, Report, TargetType
+from ._log import _clean_reason, _log, _require, _resolve_reports
+
+logger = logging.getLogger("twitterclone.moderation")
+
+
+def user_suspend(*, user: User, moderator: User, reason: str, report: Report | None = None) -> bool:
+    """Suspends an account: it can no longer log in, every refresh token is revoked, its access
+    tokens stop working on the next request, its open sockets are closed (``session.revoked`` to
+    the user's channel group after commit) and its tweets vanish for everyone else. Nothing is
+    deleted: ``user_unsuspend`` restores it all.
+
+    Resolves every open report on the user and on their tweets and rooms. Returns False (and
+    changes nothing) when the user is already suspended. Staff accounts can be suspended only
+    by a superuser, and nobody suspends themselves."""
+    from accounts.services import tokens_revoke_all
+
+    _require(moderator, "moderation.suspend_user")
+    reason = _clean_reason(reason)
+    if user.pk == moderator.pk:
+        raise InvalidInput("You cannot suspend yourself.")
+    if (user.is_staff or user.is_superuser) and not moderator.is_superuser:
+        raise Forbidden("Only a superuser can suspend a staff account.")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.is_suspended:
+            return False
+        now = timezone.now()
+        User.objects.filter(pk=user.pk).update(is_suspended=True, suspended_at=now, suspension_reason=reason)
+        user.is_suspended, user.suspended_at, user.suspension_reason = True, now, reason
+        revoked = tokens_revoke_all(user=user)
+        resolved = _resolve_reports(
+            Report.objects.about_user_or_their_content(user.pk), moderator=moderator, action=ActionType.SUSPEND_USER
+        )
+        _log(
+            moderator=moderator,
+            action=ActionType.SUSPEND_USER,
+            target_type=TargetType.USER,
+            target_object_id=user.pk,
+            target_repr=f"@{user.username}",
+            subject_user_id=user.pk,
+            reason=reason,
+            report=report,
+            details={"refresh_tokens_revoked": revoked, "reports_resolved": resolved},
+        )
+        group_send_on_commit(user_group_name(user.pk), {"type": "session.revoked"})
+    logger.info("user %s suspended by %s", user.pk, moderator.pk)
+    return True
+
+
+def user_unsuspend(*, user: User, moderator: User, reason: str) -> bool:
+    """Lifts a suspension: the user can log in again and their tweets are visible as before.
+    Returns False when the user was not suspended."""
+    _require(moderator, "moderation.suspend_user")
+    reason = _clean_reason(reason)
+    if (user.is_staff or user.is_superuser) and not moderator.is_superuser:
+        raise Forbidden("Only a superuser can unsuspend a staff account.")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.is_suspended:
+            return False
+        previous = {"suspended_at": locked.suspended_at.isoformat() if locked.suspended_at else None}
+        previous["suspension_reason"] = locked.suspension_reason
+        User.objects.filter(pk=user.pk).update(is_suspended=False, suspended_at=None, suspension_reason="")
+        user.is_suspended, user.suspended_at, user.suspension_reason = False, None, ""
+        _log(
+            moderator=moderator,
+            action=ActionType.UNSUSPEND_USER,
+            target_type=TargetType.USER,
+            target_object_id=user.pk,
+            target_repr=f"@{user.username}",
+            subject_user_id=user.pk,
+            reason=reason,
+            details=previous,
+        )
+    return True
+
+
+MODERATOR_EDITABLE_PROFILE_FIELDS = ("display_name", "bio", "location", "website", "avatar")
+
+
+def user_profile_edit_record(*, user: User, moderator: User, changes: dict[str, tuple[Any, Any]], reason: str) -> None:
+    """Records a profile edit made in the admin (the admin's form saves the fields)."""
+    _log(
+        moderator=moderator,
+        action=ActionType.EDIT_USER,
+        target_type=TargetType.USER,
+        target_object_id=user.pk,
+        target_repr=f"@{user.username}",
+        subject_user_id=user.pk,
+        reason=reason or "(no reason given)",
+        details={"changes": {name: [str(old), str(new)] for name, (old, new) in changes.items()}},
+    )
