@@ -216,5 +216,5 @@ def test_a_rolled_back_tweet_sends_no_fan_out_task_and_notifies_nobody(settings)
             assert (notification.recipient_id, notification.type) == (mentioned.pk, "mention")
             assert pushed.called
     finally:
-        feeds._redis().delete(feeds.feed_key(author.pk))
+        feeds.redis_client().delete(feeds.feed_key(author.pk))
         feeds.reset_redis_state()

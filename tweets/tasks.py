@@ -1,4 +1,5 @@
-"""Celery tasks of the tweets app: thin wrappers around tweets.feeds, owning the retries."""
+"""Celery tasks of the tweets app: thin wrappers around tweets.feeds, owning the retries.
+Tasks import feeds; feeds never import tasks (they queue them by name)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,25 @@ RETRY_ON = (RedisConnectionError, RedisTimeoutError)
 
 
 @shared_task(
+    name=feeds.FAN_OUT_TASK,
     autoretry_for=RETRY_ON,
     retry_backoff=True,
     max_retries=5,
     ignore_result=True,
 )
-def fan_out_tweet(tweet_id: int) -> int:
-    """Pushes a new tweet (or retweet) into its author's followers' home feeds."""
-    return feeds.fan_out(tweet_id=tweet_id)
+def fan_out_tweet(tweet_id: int, before_follow: int | None = None) -> int:
+    """Pushes a new tweet (or retweet) into one chunk of its author's followers' home feeds;
+    queues the next chunk first, so that another worker can take it meanwhile."""
+    chunk = feeds.fan_out_plan(tweet_id=tweet_id, before_follow=before_follow)
+    if chunk is None:
+        return 0
+    if chunk.next_before is not None:
+        fan_out_tweet.apply_async(args=[tweet_id, chunk.next_before])
+    return feeds.fan_out_push(chunk)
 
 
 @shared_task(
+    name=feeds.REMOVE_TASK,
     autoretry_for=RETRY_ON,
     retry_backoff=True,
     max_retries=5,

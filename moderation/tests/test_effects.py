@@ -28,8 +28,8 @@ def _clean_feeds():
     feeds.reset_redis_state()
     if settings.REDIS_URL:
         try:
-            client = feeds._redis()
-            keys = list(client.scan_iter(match=f"{feeds._prefix()}:*", count=1000))
+            client = feeds.redis_client()
+            keys = list(client.scan_iter(match=f"{feeds.key_prefix()}:*", count=1000))
             if keys:
                 client.delete(*keys)
         except Exception:

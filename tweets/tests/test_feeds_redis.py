@@ -61,7 +61,7 @@ def test_followers_feed_gets_the_tweet(user, other_user, auth_client, redis_back
 def test_fan_out_never_creates_a_partial_feed(user, other_user, redis_backend, commit):
     commit(social.follow_create, follower=user, followee=other_user)
     commit(services.tweet_create, author=other_user, text="nobody has a feed yet")
-    assert not feeds._redis().exists(feeds.feed_key(user.pk))
+    assert not feeds.redis_client().exists(feeds.feed_key(user.pk))
 
 
 @pytest.mark.redis
@@ -155,9 +155,9 @@ def test_moderation_and_mutes_apply_to_redis_feeds_at_read_time(user, auth_clien
 
 @pytest.mark.redis
 def test_feed_is_capped_and_older_pages_come_from_postgres(
-    user, other_user, auth_client, redis_backend, commit, monkeypatch
+    user, other_user, auth_client, redis_backend, commit, settings
 ):
-    monkeypatch.setattr(feeds, "FEED_SIZE", 5)
+    settings.TIMELINE_FEED_SIZE = 5
     commit(social.follow_create, follower=user, followee=other_user)
     client = auth_client(user)
     home(client)
@@ -185,14 +185,14 @@ def test_missing_feed_is_rebuilt_from_postgres(user, other_user, auth_client, re
 
 
 @pytest.mark.redis
-def test_popular_authors_are_pulled_at_read_time(user, other_user, auth_client, redis_backend, commit, monkeypatch):
-    monkeypatch.setattr(feeds, "PULL_THRESHOLD", 1)
+def test_popular_authors_are_pulled_at_read_time(user, other_user, auth_client, redis_backend, commit, settings):
+    settings.TIMELINE_PULL_THRESHOLD = 1
     commit(social.follow_create, follower=user, followee=other_user)
     home(auth_client(user))
     celebrity_tweet = commit(services.tweet_create, author=other_user, text="too many followers to fan out")
     mine = commit(services.tweet_create, author=user, text="mine")  # no followers: fanned out
     assert entry_ids(user) == [mine.pk]
-    assert str(other_user.pk) in feeds._redis().smembers(feeds._pull_authors_key())
+    assert str(other_user.pk) in feeds.redis_client().smembers(feeds.pull_authors_key())
     response = home(auth_client(user))
     assert home_ids(response) == [mine.pk, celebrity_tweet.pk]
     assert response["X-Timeline-Source"] == "redis"
@@ -240,3 +240,23 @@ def test_unreachable_redis_falls_back_to_postgres(user, other_user, auth_client,
     response = home(auth_client(user))
     assert home_ids(response) == [tweet.pk]
     assert response["X-Timeline-Source"] == "postgres"
+
+
+@pytest.mark.redis
+def test_fan_out_in_chunks_reaches_every_existing_feed(other_user, redis_backend, commit, settings):
+    """With chunks of 2 followers, the chained tasks (eager here) still reach all 7 followers
+    who have a feed, and none of the 2 who have none gets a partial one."""
+    settings.TIMELINE_FAN_OUT_CHUNK = 2
+    readers = [UserFactory() for _ in range(7)]
+    absent = [UserFactory() for _ in range(2)]
+    for follower in [*readers, *absent]:
+        commit(social.follow_create, follower=follower, followee=other_user)
+    for reader in readers:
+        feeds.ensure_feed(reader.pk)
+    tweet = commit(services.tweet_create, author=other_user, text="to many feeds")
+    assert all(entry_ids(reader) == [tweet.pk] for reader in readers)
+    assert not any(feeds.redis_client().exists(feeds.feed_key(user.pk)) for user in absent)
+    first = feeds.fan_out_plan(tweet_id=tweet.pk)
+    assert len(first.keys) == 3 and first.next_before is not None  # 2 followers + the author
+    assert feeds.fan_out(tweet_id=tweet.pk) == 7  # again: the 7 feeds (the author has none), unchanged
+    assert all(entry_ids(reader) == [tweet.pk] for reader in readers)

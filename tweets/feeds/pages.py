@@ -1,0 +1,106 @@
+"""Steps 2 and 3 of a home page: keep the candidates the viewer may see now, reading further
+when the filter dropped some, and cut the page with its cursors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from accounts.models import User
+
+from ..models import Tweet
+from .candidates import pull_candidates, redis_candidates
+from .store import mark_redis_down, redis_enabled
+
+MAX_FILTER_ROUNDS = 4
+
+
+@dataclass
+class HomePage:
+    """One page of a home timeline: the tweets in display order (newest first, authors
+    loaded), and the bounds for the next (older) and previous (newer) pages, None when there
+    are none."""
+
+    tweets: list[Tweet]
+    older_than: int | None
+    newer_than: int | None
+    source: str
+
+
+def _visible_home_tweets(viewer: User, ids: list[int]) -> dict[int, Tweet]:
+    """Of these candidate ids, the tweets the viewer may see in their home timeline now
+    (with their authors): visible (``visible_to``), by themselves or someone they still
+    follow, and neither by nor a retweet of someone they mute."""
+    from social.models import Follow, Mute
+
+    followees = Follow.objects.filter(follower_id=viewer.pk).values("followee_id")
+    muted = Mute.objects.filter(muter_id=viewer.pk).values("muted_id")
+    queryset = (
+        Tweet.objects.visible_to(viewer)
+        .filter(pk__in=ids)
+        .filter(Q(author_id=viewer.pk) | Q(author_id__in=followees))
+        .exclude(author_id__in=muted)
+        .exclude(retweet_of__author_id__in=muted)
+        .select_related("author")
+    )
+    return {tweet.pk: tweet for tweet in queryset}
+
+
+def home_page(*, viewer: User, size: int, before: int | None = None, after: int | None = None) -> HomePage:
+    """One page of the viewer's home timeline (see the package docstring).
+
+    ``before``: ids below it, newest first (the next page); ``after``: the ``size`` ids just
+    above it, still shown newest first (the previous page). Candidates that the filter
+    drops are skipped, reading further (up to a few rounds) to fill the page, so the page
+    boundaries are ids and a page never skips or repeats an item when new tweets arrive."""
+    ascending = after is not None
+    use_redis = redis_enabled() and not ascending
+    sources: list[str] = []
+    collected: list[Tweet] = []
+    bound = after if ascending else before
+    exhausted = False
+    for _ in range(MAX_FILTER_ROUNDS):
+        want = size + 1 - len(collected)
+        candidates = None
+        if use_redis:
+            try:
+                candidates = redis_candidates(user_id=viewer.pk, before=bound, limit=want)
+            except Exception as exc:  # any Redis failure: answer from PostgreSQL
+                mark_redis_down(exc)
+            if candidates is None:
+                use_redis = False  # below the feed's floor, or Redis failed
+        if candidates is None:
+            direction = {"after": bound} if ascending else {"before": bound}
+            candidates = pull_candidates(user_id=viewer.pk, limit=want, **direction)
+        label = "redis" if use_redis else "postgres"
+        if label not in sources:
+            sources.append(label)
+        if not candidates:
+            exhausted = True
+            break
+        visible = _visible_home_tweets(viewer, [candidate.id for candidate in candidates])
+        for candidate in candidates:
+            bound = candidate.id
+            if candidate.id in visible:
+                collected.append(visible[candidate.id])
+                if len(collected) > size:
+                    break
+        if len(collected) > size:
+            break
+        if len(candidates) < want:
+            exhausted = True
+            break
+
+    page = collected[:size]
+    full = len(collected) > size
+    # Where the next read in the same direction starts: after the last item shown when the
+    # page is full, else after everything examined (a page emptied by the filter still moves on).
+    continue_from = (page[-1].pk if full else bound) if (full or not exhausted) else None
+    source = "+".join(sources)
+    if ascending:
+        page.reverse()
+        older_than = page[-1].pk if page else after + 1
+        return HomePage(tweets=page, older_than=older_than, newer_than=continue_from, source=source)
+    newer_than = (page[0].pk if page else before) if before is not None else None
+    return HomePage(tweets=page, older_than=continue_from, newer_than=newer_than, source=source)
