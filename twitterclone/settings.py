@@ -52,10 +52,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "twitterclone.middleware.JsonErrorMiddleware",
-    "twitterclone.ratelimit.RateLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # After CORS: a 429 carries the CORS headers (a browser can read it) and preflights never count.
+    "twitterclone.ratelimit.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -218,10 +219,14 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Rate limits (twitterclone/ratelimit.py), modelled on Mastodon's ----------------
-# Each rate is "N/<k><unit>" (s, m, h, d): fixed windows counted in the cache (Redis when set).
+# Each rate is "N/<k><unit>" (s, m, h, d): a GCRA bucket of N that refills one every period/N, kept
+# in Redis when set (one round trip per request), else in the local-memory cache.
 # Override any rate with the environment: RATE_LIMIT_<NAME>=N/period, e.g. RATE_LIMIT_API=600/5m.
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
-RATE_LIMIT_TRUST_X_FORWARDED_FOR = env.bool("RATE_LIMIT_TRUST_X_FORWARDED_FOR", default=False)
+RATE_LIMIT_KEY_PREFIX = env("RATE_LIMIT_KEY_PREFIX", default="rl")
+# Reverse proxies in front of the server that append to X-Forwarded-For (1 behind one nginx). The
+# client address is that many entries from the right of the header; 0 uses the connection's peer.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 _DEFAULT_RATE_LIMITS = {
     # Every API request, per user (valid Bearer token) or else per IP.
     "api": ("300/5m", "user_or_ip"),
@@ -289,6 +294,8 @@ USE_TZ = True
 # --- CORS and security ----------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
+# Browsers may read these on cross-origin responses (Retry-After is not CORS-safelisted).
+CORS_EXPOSE_HEADERS = ["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
 # WebSocket Origin checks: origins allowed to open sockets beyond ALLOWED_HOSTS.
 WEBSOCKET_ALLOWED_ORIGINS = env.list("WEBSOCKET_ALLOWED_ORIGINS", default=[])
 WEBSOCKET_MAX_FRAME_BYTES = env.int("WEBSOCKET_MAX_FRAME_BYTES", default=64 * 1024)

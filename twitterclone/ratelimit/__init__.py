@@ -1,0 +1,187 @@
+"""Rate limits for the whole API, modelled on Mastodon's (rack-attack) throttles.
+
+Each limit is a GCRA bucket (``store.py``): ``N/period`` lets a client spend N requests at once and
+then one every ``period / N``, with no window edges to burst across. All the limits of a request are
+checked and counted in one Redis round trip (a Lua script), shared by every server process; without
+Redis, in this process's local-memory cache. Limits and rules live in settings:
+
+- ``RATE_LIMITS``: ``{name: {"rate": "N/<k><unit>", "per": "ip" | "user" | "user_or_ip" | "field:<name>"}}``
+- ``RATE_LIMIT_RULES``: ``[(method or "*", path regex, [limit names])]``: every rule that matches a
+  request applies; the ``api`` limit applies to every /api/ request.
+
+Every API response carries ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and ``X-RateLimit-Reset``
+(epoch seconds when the whole budget is back) for the general ``api`` limit. A request over any limit
+gets 429 in the error envelope with ``Retry-After`` and those headers for the limit it exceeded. The
+middleware sits after CORS, so browsers can read a 429, and CORS preflights are never counted. When
+Redis is unavailable the limits fail open (requests pass, a warning is logged at most every 30 s):
+an outage of Redis must not take the API down. Client addresses come from ``clientip.client_ip``
+(``TRUSTED_PROXY_COUNT``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import re
+import time
+from collections.abc import Callable
+from functools import lru_cache
+
+import orjson
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from ..clientip import client_ip
+from ..errors import error_json_response
+from .store import Limit, Outcome, check
+
+__all__ = ["Limit", "Outcome", "RateLimitMiddleware", "check", "hit", "parse_rate", "request_user_id"]
+
+logger = logging.getLogger("twitterclone.ratelimit")
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@lru_cache(maxsize=64)
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"300/5m"`` -> (300, 300 seconds). Units s, m (also "min"), h, d, with an optional multiplier."""
+    number, period = rate.split("/")
+    match = re.fullmatch(r"(\d*)\s*([smhd])\w*", period.strip())
+    if not match or int(number) <= 0:
+        raise ValueError(f"bad rate {rate!r}")
+    multiplier = int(match.group(1) or 1)
+    return int(number), multiplier * _UNITS[match.group(2)]
+
+
+def request_user_id(request: HttpRequest) -> str | None:
+    """The user id of a valid Bearer access token, without touching the database.
+
+    The one place the limiter learns who is calling: swap it for a memoized claims accessor when
+    authentication provides one.
+    """
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header.startswith("Bearer "):
+        return None
+    from rest_framework_simplejwt.exceptions import TokenError
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    try:
+        return str(AccessToken(header[7:].strip())["user_id"])
+    except (TokenError, KeyError, ValueError, TypeError):
+        return None
+
+
+def _field(request: HttpRequest, name: str) -> str | None:
+    content_type = request.META.get("CONTENT_TYPE", "")
+    value = None
+    try:
+        if content_type.startswith("application/json"):
+            body = orjson.loads(request.body or b"{}")
+            value = body.get(name) if isinstance(body, dict) else None
+        elif content_type.startswith("application/x-www-form-urlencoded"):
+            value = request.POST.get(name)
+    except Exception:  # unreadable bodies are rejected later by the parser with a 400
+        return None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+
+
+def _identity(request: HttpRequest, per: str) -> str | None:
+    if per == "ip":
+        return f"ip:{client_ip(request)}"
+    if per == "user":
+        user_id = request_user_id(request)
+        return f"user:{user_id}" if user_id else None
+    if per == "user_or_ip":
+        user_id = request_user_id(request)
+        return f"user:{user_id}" if user_id else f"ip:{client_ip(request)}"
+    if per.startswith("field:"):
+        value = _field(request, per.split(":", 1)[1])
+        return f"{per}:{value}" if value else None
+    raise ValueError(f"unknown rate-limit identity {per!r}")
+
+
+def limit_for(name: str, identity: str) -> Limit:
+    """The configured limit ``name`` (``RATE_LIMITS``) applied to ``identity``."""
+    count, period = parse_rate(settings.RATE_LIMITS[name]["rate"])
+    return Limit(name=name, key=identity, limit=count, period=period)
+
+
+def hit(name: str, identity: str, now: float | None = None) -> Outcome:
+    """Counts one request against limit ``name`` for ``identity`` (for callers outside the middleware,
+    e.g. a login form); raises when the store is unavailable."""
+    return check([limit_for(name, identity)], now)[0]
+
+
+@lru_cache(maxsize=1)
+def _compiled_rules(rules: tuple) -> list[tuple[str, re.Pattern, tuple[str, ...]]]:
+    return [(method.upper(), re.compile(pattern), tuple(names)) for method, pattern, names in rules]
+
+
+def limits_for(request: HttpRequest) -> list[str]:
+    names = ["api"]
+    rules = tuple((m, p, tuple(n)) for m, p, n in settings.RATE_LIMIT_RULES)
+    for method, pattern, rule_names in _compiled_rules(rules):
+        if method in ("*", request.method) and pattern.match(request.path):
+            names.extend(rule_names)
+    return names
+
+
+def _headers(outcome: Outcome) -> dict[str, str]:
+    return {
+        "X-RateLimit-Limit": str(outcome.limit),
+        "X-RateLimit-Remaining": str(outcome.remaining),
+        "X-RateLimit-Reset": str(math.ceil(outcome.reset)),
+    }
+
+
+def _is_preflight(request: HttpRequest) -> bool:
+    return request.method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in request.META
+
+
+_last_warning = 0.0
+
+
+def _warn_store_unavailable() -> None:
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning >= 30:
+        _last_warning = now
+        logger.warning("rate limiting unavailable (Redis down?); letting requests through", exc_info=True)
+
+
+class RateLimitMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not settings.RATE_LIMITS_ENABLED or not request.path.startswith("/api/") or _is_preflight(request):
+            return self.get_response(request)
+        limits = []
+        for name in limits_for(request):
+            identity = _identity(request, settings.RATE_LIMITS[name]["per"])
+            if identity is not None:
+                limits.append(limit_for(name, identity))
+        try:
+            outcomes = check(limits)
+        except Exception:
+            _warn_store_unavailable()
+            return self.get_response(request)
+        refused = [outcome for outcome in outcomes if not outcome.allowed]
+        if refused:
+            worst = max(refused, key=lambda outcome: outcome.retry_after)
+            retry_after = max(1, math.ceil(worst.retry_after))
+            return error_json_response(
+                429,
+                "throttled",
+                f"Too many requests ({worst.name}). Try again in {retry_after} seconds.",
+                headers={"Retry-After": str(retry_after), **_headers(worst)},
+            )
+        response = self.get_response(request)
+        general = next((outcome for outcome in outcomes if outcome.name == "api"), None)
+        if general is not None:
+            for header, value in _headers(general).items():
+                response[header] = value
+        return response
