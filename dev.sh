@@ -21,7 +21,7 @@ cat <<MSG
     API        http://localhost:${port}/api/v1/
     API docs   http://localhost:${port}/api/v1/docs/   (OpenAPI schema: /api/v1/schema/)
     Admin      http://localhost:${port}/admin/         (create a login: .venv/bin/python manage.py createsuperuser)
-    Health     http://localhost:${port}/healthz
+    Health     http://localhost:${port}/healthz (liveness)   http://localhost:${port}/readyz (readiness)
 
 MSG
 exec .venv/bin/daphne -b "${HOST:-0.0.0.0}" -p "$port" twitterclone.asgi:application

@@ -54,6 +54,7 @@ RESERVED_USERNAMES = frozenset(
         "docs",
         "schema",
         "healthz",
+        "readyz",
         "explore",
         "home",
         "reports",

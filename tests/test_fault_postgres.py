@@ -42,9 +42,12 @@ def test_server_answers_503_while_postgres_is_down_and_recovers(tmp_path):
                 assert down.headers["Retry-After"]
             login = httpx.post(f"{base}/api/v1/auth/login", json={"login": "pgfault", "password": PASSWORD}, timeout=15)
             assert login.status_code == 503
-            health = httpx.get(f"{base}/healthz", timeout=15)
-            assert health.status_code == 503
-            assert health.json()["database"] == "unavailable"
+            ready = httpx.get(f"{base}/readyz", timeout=15)
+            assert ready.status_code == 503
+            assert ready.json()["status"] == "unavailable"
+            assert ready.json()["database"] == "unavailable"
+            # Liveness does not depend on the database: nothing should restart this process.
+            assert httpx.get(f"{base}/healthz", timeout=15).status_code == 200
 
             pg.start()
             deadline = time.monotonic() + 20

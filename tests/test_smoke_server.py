@@ -19,7 +19,16 @@ def test_server_on_embedded_defaults_registers_a_user(tmp_path):
     with run_server(env) as base:
         health = httpx.get(f"{base}/healthz")
         assert health.status_code == 200
-        assert health.json() == {"status": "ok", "database": "ok", "redis": "not_configured"}
+        assert health.json() == {"status": "ok"}
+        ready = httpx.get(f"{base}/readyz")
+        assert ready.status_code == 200
+        assert ready.json() == {"status": "ok", "database": "ok", "redis": "not_configured"}
+        root = httpx.get(f"{base}/api/v1/")
+        assert root.status_code == 200
+        assert root.json()["links"]["docs"] == f"{base}/api/v1/docs/"
+        landing = httpx.get(f"{base}/")
+        assert landing.status_code == 200
+        assert 'href="/api/v1/"' in landing.text
 
         body = {"username": "smoke", "email": "smoke@example.com", "password": "correct-horse-battery-staple"}
         response = httpx.post(f"{base}/api/v1/auth/register", json=body)

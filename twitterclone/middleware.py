@@ -13,7 +13,7 @@ from .errors import error_json_response
 
 logger = logging.getLogger("twitterclone.errors")
 
-API_PREFIXES = ("/api/", "/healthz", "/ws/")
+API_PREFIXES = ("/api/", "/healthz", "/readyz", "/ws/")
 
 
 def is_api_path(path: str) -> bool:

@@ -4,10 +4,11 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .health import healthz
-from .views import json_not_found, json_server_error
+from .health import healthz, readyz
+from .views import ApiRootView, json_not_found, json_server_error, landing_page
 
 api_v1 = [
+    path("", ApiRootView.as_view(), name="api-root"),
     path("", include("accounts.urls")),
     path("", include("social.urls")),
     path("", include("tweets.urls")),
@@ -22,6 +23,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("", landing_page, name="landing"),
     path("", include("rooms.page_urls")),
 ]
 

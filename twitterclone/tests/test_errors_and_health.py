@@ -79,24 +79,92 @@ def test_overlong_query_string_is_rejected(client):
     assert response.json()["error"]["code"] == "uri_too_long"
 
 
-def test_healthz_ok(client, settings):
+def test_healthz_is_liveness_and_touches_no_dependency(client, settings, django_assert_num_queries):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_ok_on_embedded_defaults(client, settings):
     settings.REDIS_URL = ""
-    response = client.get("/healthz")
+    response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "redis": "not_configured"}
 
 
-def test_healthz_reports_redis_down_as_503(client, settings):
+def test_readyz_is_degraded_but_200_when_redis_is_down(client, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
-    response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.json()["redis"] == "unavailable"
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "degraded", "database": "ok", "redis": "unavailable"}
 
 
 @pytest.mark.redis
-def test_healthz_with_real_redis(client):
-    body = client.get("/healthz").json()
-    assert body["redis"] == "ok"
+def test_readyz_with_real_redis(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_readyz_is_503_when_the_database_is_unreachable(client, settings):
+    """A real refused connection (the server's port pointed at a closed one): 503, liveness still 200."""
+    from django.db import connection
+
+    settings.REDIS_URL = ""
+    connection.close()
+    real_port = connection.settings_dict["PORT"]
+    connection.settings_dict["PORT"] = "1"
+    try:
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json() == {"status": "unavailable", "database": "unavailable", "redis": "not_configured"}
+        assert client.get("/healthz").status_code == 200
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = real_port
+    assert client.get("/readyz").status_code == 200
+
+
+def test_api_root_names_the_api_and_links_to_where_to_start(client, settings):
+    response = client.get("/api/v1/", HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["name"] == "twitterclone"
+    assert body["version"] == settings.SPECTACULAR_SETTINGS["VERSION"]
+    links = body["links"]
+    assert links == {
+        "docs": "http://testserver/api/v1/docs/",
+        "schema": "http://testserver/api/v1/schema/",
+        "health": "http://testserver/healthz",
+        "readiness": "http://testserver/readyz",
+        "register": "http://testserver/api/v1/auth/register",
+        "login": "http://testserver/api/v1/auth/login",
+    }
+    for name in ("docs", "schema", "health", "readiness"):
+        assert client.get(links[name]).status_code == 200, name
+    for name in ("register", "login"):
+        assert client.get(links[name]).status_code == 405, name  # POST endpoints
+
+
+def test_landing_page_is_plain_html_with_links(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    for href in ('href="/api/v1/"', 'href="/api/v1/docs/"', 'href="/healthz"', 'href="/readyz"', 'href="/admin/"'):
+        assert href in html
+    assert "Page not found" not in html
+
+
+def test_schema_documents_the_root_and_the_probes(client):
+    schema = json.loads(client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").content)
+    assert "/api/v1/" in schema["paths"]
+    assert set(schema["paths"]["/healthz"]["get"]["responses"]) >= {"200"}
+    assert set(schema["paths"]["/readyz"]["get"]["responses"]) >= {"200", "503"}
 
 
 def test_schema_is_served_and_lists_the_account_paths(client):
