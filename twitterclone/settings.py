@@ -67,7 +67,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "twitterclone.urls"
 ASGI_APPLICATION = "twitterclone.asgi.application"
-WSGI_APPLICATION = None
+WSGI_APPLICATION = "twitterclone.wsgi.application"
 
 TEMPLATES = [
     {
