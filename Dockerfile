@@ -1,5 +1,17 @@
-FROM python:3.11-slim
+# Two images from one file (docker-compose.yml builds both):
+#   target "proxy": Debian's nginx with deploy/nginx.conf (routes /ws/ and /api/v1/streaming to
+#                   the "ws" service, everything else to "web");
+#   target "app" (the default): the Django project; CMD is the HTTP server (gunicorn, WSGI), and
+#                   the same image runs daphne (ws), the Celery worker and beat.
 
+FROM debian:bookworm-slim AS proxy
+RUN apt-get update && apt-get install -y --no-install-recommends nginx curl && rm -rf /var/lib/apt/lists/*
+COPY deploy/nginx.conf /etc/nginx/nginx.conf
+EXPOSE 80
+STOPSIGNAL SIGQUIT
+CMD ["nginx", "-g", "daemon off;"]
+
+FROM python:3.11-slim AS app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DEBUG=false
 WORKDIR /app
 
@@ -12,5 +24,5 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --noinput --verbosity 0
     && useradd --create-home app && mkdir -p /app/media && chown app /app/media
 USER app
 
-EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "twitterclone.asgi:application"]
+EXPOSE 8000 8001
+CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py", "--bind", "0.0.0.0:8000"]

@@ -1,0 +1,150 @@
+"""docker-compose.yml and the Dockerfile, checked without Docker (which cannot run here): the
+services the deployment needs, their health checks, and that every command a service runs exists
+in the image it runs in (the app image installs requirements.txt, as this .venv does; the proxy
+image is Debian's nginx with deploy/nginx.conf)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from importlib import import_module
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+# Console scripts the app services run, and the pinned distribution that installs each.
+APP_EXECUTABLES = {"gunicorn": "gunicorn", "daphne": "daphne", "celery": "celery", "python": None}
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def dockerfile_stages() -> dict[str, str]:
+    """Dockerfile text per stage name (``FROM ... AS name``)."""
+    stages: dict[str, str] = {}
+    current = None
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        match = re.match(r"FROM\s+\S+\s+AS\s+(\w+)", line, re.IGNORECASE)
+        if match:
+            current = match.group(1)
+            stages[current] = ""
+        if current:
+            stages[current] += line + "\n"
+    return stages
+
+
+def commands_of(service: dict) -> list[list[str]]:
+    """The programs a service runs: ``sh -c "a && exec b"`` is two commands, a and b."""
+    command = service["command"]
+    argv = shlex.split(command) if isinstance(command, str) else list(command)
+    if argv[:2] == ["sh", "-c"]:
+        return [[w for w in shlex.split(part) if w != "exec"] for part in argv[2].split("&&")]
+    return [argv]
+
+
+def pinned(distribution: str) -> bool:
+    text = (ROOT / "requirements.txt").read_text().lower()
+    return re.search(rf"^{re.escape(distribution)}(\[[^\]]*\])?==", text, re.MULTILINE) is not None
+
+
+def test_compose_has_every_service_of_the_deployment():
+    services = compose()["services"]
+    assert set(services) == {"proxy", "web", "ws", "worker", "beat", "db", "redis"}
+    assert services["proxy"]["build"]["target"] == "proxy"
+    for name in ("web", "ws", "worker", "beat"):
+        assert services[name]["build"]["target"] == "app", name
+        assert services[name]["environment"]["TRUSTED_PROXY_COUNT"] == "1", name
+    assert services["proxy"]["ports"] == ["${PORT:-8000}:80"]
+    assert all("ports" not in services[name] for name in ("web", "ws")), "only the proxy is published"
+
+
+def test_every_long_running_service_has_a_health_check_and_waits_for_what_it_needs():
+    services = compose()["services"]
+    for name in ("proxy", "web", "ws", "worker", "db", "redis"):
+        assert services[name]["healthcheck"]["test"], name
+    assert services["web"]["healthcheck"]["test"][-1].endswith("'http://127.0.0.1:8000/healthz', timeout=4)")
+    assert "http://127.0.0.1:8001/healthz" in services["ws"]["healthcheck"]["test"][-1]
+    assert services["proxy"]["depends_on"] == {
+        "web": {"condition": "service_healthy"},
+        "ws": {"condition": "service_healthy"},
+    }
+    for name in ("web", "ws", "worker", "beat"):
+        depends = services[name]["depends_on"]
+        assert depends["db"] == depends["redis"] == {"condition": "service_healthy"}, name
+    for name in ("ws", "worker", "beat"):  # web runs the migrations first
+        assert services[name]["depends_on"]["web"] == {"condition": "service_healthy"}, name
+
+
+def test_every_app_service_command_exists_in_the_app_image():
+    from django.core.management import get_commands
+
+    stage = dockerfile_stages()["app"]
+    assert "pip install --no-cache-dir -r requirements.txt" in stage
+    assert "COPY . ." in stage
+    services = compose()["services"]
+    seen = set()
+    for name in ("web", "ws", "worker", "beat"):
+        for argv in commands_of(services[name]):
+            program = argv[0]
+            assert program in APP_EXECUTABLES, f"{name}: {program} is not installed in the app image"
+            seen.add(program)
+            if APP_EXECUTABLES[program]:
+                assert pinned(APP_EXECUTABLES[program]), f"{program} is not pinned in requirements.txt"
+                assert (VENV_BIN / program).exists(), f"{program}: not installed by requirements.txt"
+            if program == "python":
+                assert argv[1] == "manage.py" and argv[2] in get_commands(), argv
+            if program == "gunicorn":
+                config = ROOT / argv[argv.index("--config") + 1]
+                settings: dict = {}
+                exec(compile(config.read_text(), str(config), "exec"), settings)
+                module, attribute = settings["wsgi_app"].split(":")
+                assert callable(getattr(import_module(module), attribute))
+                assert settings["worker_class"] == "gthread"
+            if program == "daphne":
+                module, attribute = argv[-1].split(":")
+                assert callable(getattr(import_module(module), attribute))
+                assert argv[argv.index("-p") + 1] == "8001"
+            if program == "celery":
+                assert argv[1:3] == ["-A", "twitterclone"]
+                assert import_module("twitterclone.celery").app.main == "twitterclone"
+    assert seen == set(APP_EXECUTABLES)
+    cmd = re.search(r"^CMD \[(.*)\]$", stage, re.MULTILINE).group(1)
+    assert cmd.replace('"', "").split(", ")[:3] == ["gunicorn", "--config", "deploy/gunicorn.conf.py"]
+
+
+def test_the_proxy_image_is_debians_nginx_with_the_repository_config():
+    stage = dockerfile_stages()["proxy"]
+    assert re.search(r"FROM debian:\S+ AS proxy", stage)
+    assert re.search(r"apt-get install .*\bnginx\b.*\bcurl\b", stage)  # curl: the health check
+    assert "COPY deploy/nginx.conf /etc/nginx/nginx.conf" in stage
+    assert 'CMD ["nginx", "-g", "daemon off;"]' in stage
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert re.search(r"server web:8000 .*# @http-servers", conf)
+    assert re.search(r"server ws:8001 .*# @ws-servers", conf)
+    assert "listen 80;" in conf
+
+
+def test_the_compose_nginx_config_passes_nginx_t(tmp_path):
+    """The file as the proxy image uses it; only the service names become loopback addresses
+    (they resolve only inside the compose network)."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        pytest.skip("nginx is not installed (apt-get install nginx; .ci/run does)")
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    conf = conf.replace("server web:8000", "server 127.0.0.1:8000").replace("server ws:8001", "server 127.0.0.1:8001")
+    conf = conf.replace("alias /app/media/;", f"alias {tmp_path}/;")
+    (tmp_path / "nginx.conf").write_text(conf)
+    result = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-g", f"pid {tmp_path}/nginx.pid;"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "syntax is ok" in result.stderr
