@@ -1,0 +1,227 @@
+"""The production layout with real processes (deploy/layout.py): Debian's nginx in front of two
+gunicorn HTTP processes and two daphne processes, a Celery worker, one PostgreSQL and one Redis.
+
+- A user posts (and likes) through the proxy; followers' sockets, opened through the proxy and held
+  by both daphne processes, receive the notifications.
+- One HTTP process is killed with SIGKILL under load: no request fails except those in flight at
+  that instant (counted); idempotent ones are retried on the other process by nginx, and the proxy
+  keeps answering from the other process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import signal
+import time
+import uuid
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import websockets
+from django.conf import settings
+
+from deploy.layout import Layout, nginx_binary, run_layout
+from tests.server import database_url_for_tests
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+]
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def layout_env() -> dict[str, str]:
+    prefix = f"layout_{uuid.uuid4().hex[:8]}"  # this run's own channel, cache and queue keys
+    return {
+        "DATABASE_URL": database_url_for_tests(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CHANNEL_LAYER_PREFIX": prefix,
+        "CACHE_KEY_PREFIX": prefix,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "RATE_LIMITS_ENABLED": "false",
+        "DEBUG": "false",
+        "SECRET_KEY": "layout-test-secret-key-" + "x" * 40,
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture
+def layout():
+    try:
+        nginx_binary()
+    except FileNotFoundError:
+        pytest.skip("nginx is not installed: scripts/install_nginx.sh (.ci/run runs it)")
+    with run_layout(layout_env(), http_processes=2, ws_processes=2, celery_worker=True) as running:
+        yield running
+
+
+def register(base: str, username: str) -> dict:
+    response = httpx.post(
+        f"{base}/api/v1/auth/register",
+        json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def auth(user: dict) -> dict[str, str]:
+    return {"Authorization": f"Bearer {user['access']}"}
+
+
+def socket_counts(layout: Layout) -> list[int]:
+    """Notification sockets each daphne process has accepted, from its own access log."""
+    return [
+        len(re.findall(r"WSCONNECT /ws/notifications/", (layout.workdir / f"{ws.name}.log").read_text()))
+        for ws in layout.ws
+    ]
+
+
+async def next_notification(socket, timeout: float = 20) -> dict:
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = json.loads(await socket.recv())
+            if frame["type"] == "notification":
+                return frame["notification"]
+
+
+async def open_socket(layout: Layout, access: str):
+    socket = await websockets.connect(
+        f"{layout.ws_url}/ws/notifications/", subprotocols=["bearer", access], open_timeout=15
+    )
+    await socket.send(json.dumps({"type": "ping"}))
+    assert json.loads(await asyncio.wait_for(socket.recv(), 10)) == {"type": "pong"}
+    return socket
+
+
+def test_a_post_through_the_proxy_reaches_followers_on_both_daphne_processes(layout):
+    author = register(layout.base_url, "lay_author")
+    followers = [register(layout.base_url, f"lay_fan{i}") for i in range(2)]
+    for fan in followers:
+        response = httpx.post(f"{layout.base_url}/api/v1/users/lay_author/follow", headers=auth(fan), timeout=30)
+        assert response.status_code in (200, 201), response.text
+
+    async def scenario() -> tuple[list[tuple[int, dict]], dict, list[int]]:
+        # nginx balances sockets over both daphne processes; open sockets until each holds one.
+        sockets = []
+        for attempt in range(8):
+            fan = attempt % 2
+            sockets.append((fan, await open_socket(layout, followers[fan]["access"])))
+            await asyncio.sleep(0.3)  # the access log line is written after the handshake
+            counts = socket_counts(layout)
+            if all(counts) and {f for f, _ in sockets} == {0, 1}:
+                break
+        author_socket = await open_socket(layout, author["access"])
+        try:
+            async with httpx.AsyncClient(base_url=layout.base_url, timeout=30) as client:
+                posted = await client.post(
+                    "/api/v1/tweets", json={"text": "hello @lay_fan0 and @lay_fan1"}, headers=auth(author)
+                )
+                assert posted.status_code == 201, posted.text
+                received = [(fan, await next_notification(socket)) for fan, socket in sockets]
+                liked = await client.post(f"/api/v1/tweets/{posted.json()['id']}/like", headers=auth(followers[1]))
+                assert liked.status_code == 200, liked.text
+                like = await next_notification(author_socket)
+            return received, like, counts
+        finally:
+            for _, socket in sockets:
+                await socket.close()
+            await author_socket.close()
+
+    received, like, counts = asyncio.run(scenario())
+    assert all(count >= 1 for count in counts), f"sockets per daphne process: {counts}"
+    assert len(received) == sum(counts)
+    for fan, notification in received:
+        assert notification["type"] == "mention"
+        assert notification["actor"]["username"] == "lay_author"
+        assert notification["tweet"]["text"] == "hello @lay_fan0 and @lay_fan1"
+    assert like["type"] == "like"
+    assert like["actor"]["username"] == "lay_fan1"
+
+
+@dataclass
+class Outcome:
+    method: str
+    started: float
+    finished: float
+    status: int | None  # None: no HTTP answer at all
+
+
+def test_sigkill_of_one_http_process_under_load_loses_only_requests_in_flight(layout):
+    users = [register(layout.base_url, f"lay_load{i}") for i in range(4)]
+    for user in users:
+        assert (
+            httpx.post(
+                f"{layout.base_url}/api/v1/tweets", json={"text": "first"}, headers=auth(user), timeout=30
+            ).status_code
+            == 201
+        )
+    victim, survivor = layout.http
+    outcomes: list[Outcome] = []
+    kill_at: list[float] = []
+
+    async def client_loop(index: int, client: httpx.AsyncClient, until: float) -> None:
+        user, n = users[index % len(users)], 0
+        while time.monotonic() < until:
+            n += 1
+            post = n % 3 == 0  # every third request is a (non-idempotent) post
+            method = "POST" if post else "GET"
+            started = time.monotonic()
+            try:
+                if post:
+                    response = await client.post(
+                        "/api/v1/tweets", json={"text": f"load {index}.{n}"}, headers=auth(user)
+                    )
+                else:
+                    response = await client.get("/api/v1/timeline/home", headers=auth(user))
+                status: int | None = response.status_code
+            except httpx.HTTPError:
+                status = None
+            outcomes.append(Outcome(method, started, time.monotonic(), status))
+
+    async def killer(start: float) -> None:
+        await asyncio.sleep(max(0.0, start + 3.0 - time.monotonic()))
+        kill_at.append(time.monotonic())
+        victim.kill(signal.SIGKILL)  # the gunicorn master and its worker, mid-request
+
+    async def scenario() -> None:
+        limits = httpx.Limits(max_connections=12, max_keepalive_connections=12)
+        async with httpx.AsyncClient(base_url=layout.base_url, timeout=30, limits=limits) as client:
+            start = time.monotonic()
+            until = start + 9.0
+            await asyncio.gather(killer(start), *(client_loop(i, client, until) for i in range(12)))
+
+    asyncio.run(scenario())
+    killed = kill_at[0]
+    assert victim.popen.wait(10) == -signal.SIGKILL
+    assert survivor.popen.poll() is None
+
+    in_flight = [o for o in outcomes if o.started <= killed < o.finished]
+    failed = [o for o in outcomes if o.status is None or o.status >= 500]
+    after = [o for o in outcomes if o.started > killed]
+    summary = (
+        f"{len(outcomes)} requests, {len(in_flight)} in flight at the kill "
+        f"({sum(o.method == 'POST' for o in in_flight)} posts), {len(failed)} failed "
+        f"({[(o.method, o.status) for o in failed]}), {len(after)} after it"
+    )
+    print(summary)
+    assert len(outcomes) > 50, summary
+    assert in_flight, summary  # the kill did land under load
+    # Only requests in flight at the kill may fail, and only non-idempotent ones: nginx retried
+    # every GET that the dead process had taken on the other one.
+    assert all(o.started <= killed < o.finished for o in failed), summary
+    assert all(o.method == "POST" for o in failed), summary
+    assert len(failed) <= len(in_flight), summary
+    # The proxy kept answering from the surviving process: everything sent after the kill succeeded.
+    assert len(after) > 20, summary
+    assert all(o.status is not None and o.status < 400 for o in after), summary
+    health = httpx.get(f"{layout.base_url}/healthz", timeout=10)
+    assert health.status_code == 200
