@@ -1,12 +1,16 @@
-"""Timeline benchmark: a real server on PostgreSQL + Redis, seeded with a realistic network, driven
-over HTTP from this separate process.
+"""Timeline benchmark: the production layout (deploy/layout.py: nginx in front of gunicorn HTTP
+processes and a daphne) on PostgreSQL + Redis, seeded with a realistic network, driven over HTTP
+from this separate process.
 
     .venv/bin/python bench/timeline.py                      # 10,000 users, 1,000,000 tweets
     .venv/bin/python bench/timeline.py --users 2000 --tweets-per-user 50 --duration 10
+    .venv/bin/python bench/timeline.py --server gunicorn,granian,daphne --workers 1,2
 
-Prints throughput and p50/p95/p99 latency for: home timeline page 1, home timeline page 5,
-posting a tweet (fan-out included: a Celery worker runs beside the server), a user timeline,
-and a fixed JSON page of 20 tweets served by the same server without the database (the ceiling).
+Each deployment (HTTP server x number of HTTP processes, --server and --workers; 1 and 2
+processes of gunicorn by default) runs in turn on the same data in one run. Prints throughput and
+p50/p95/p99 latency for: home timeline page 1, home timeline page 5, posting a tweet (fan-out
+included: a Celery worker runs beside the servers), a user timeline, and a fixed JSON page of 20
+tweets served by the same deployment without the database (the ceiling).
 Two modes: saturation (wrk, closed loop, as fast as the server answers) and a steady offered
 load (open loop at --rate requests per second, latency measured from the scheduled send time,
 so a slow server cannot hide its queueing).
@@ -19,48 +23,15 @@ import asyncio
 import json
 import os
 import random
-import shutil
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-WRK_SCRIPT = r"""
-local requests = {}
-local counter = 0
-local threadcount = 0
-
-init = function(args)
-  local file = io.open(args[1], "r")
-  for line in file:lines() do
-    local method, path, token, body = line:match("^(%S+)\t(%S+)\t(%S+)\t?(.*)$")
-    local headers = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
-    if body == "" then body = nil end
-    requests[#requests + 1] = wrk.format(method, path, headers, body)
-  end
-  file:close()
-  counter = math.random(#requests)
-end
-
-request = function()
-  counter = counter % #requests + 1
-  return requests[counter]
-end
-
-done = function(summary, latency, requests)
-  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
-    + summary.errors.status + summary.errors.timeout
-  io.write(string.format(
-    "JSON{\"requests\": %d, \"seconds\": %f, \"p50\": %f, \"p95\": %f, \"p99\": %f, \"errors\": %d, \"non2xx\": %d}\n",
-    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000, errors, summary.errors.status))
-end
-"""
+from bench.load import ensure_wrk, run_steady, run_wrk  # noqa: E402
 
 
 def log(message: str) -> None:
@@ -132,14 +103,6 @@ def sample_users(args: argparse.Namespace) -> list[tuple[str, str]]:
     return [(users[pk].username, tokens_for(users[pk])["access"]) for pk in chosen]
 
 
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
 def build_requests(base: str, users: list[tuple[str, str]], client) -> dict[str, list[tuple[str, str, str, str]]]:
     """Per scenario, a list of (method, path, token, body). Page-5 cursors are found by walking
     the first four pages, which also warms every sampled user's feed."""
@@ -172,82 +135,62 @@ def build_requests(base: str, users: list[tuple[str, str]], client) -> dict[str,
     return scenarios
 
 
-def run_wrk(base: str, requests: list[tuple[str, str, str, str]], duration: int, connections: int) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        lines = Path(tmp, "requests.tsv")
-        lines.write_text("\n".join("\t".join(r) for r in requests) + "\n")
-        script = Path(tmp, "requests.lua")
-        script.write_text(WRK_SCRIPT)
-        result = subprocess.run(
-            [
-                "wrk",
-                "-t1",
-                f"-c{connections}",
-                f"-d{duration}s",
-                "--timeout",
-                "10s",
-                "-s",
-                str(script),
-                base,
-                "--",
-                str(lines),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    line = next(x for x in result.stdout.splitlines() if x.startswith("JSON"))
-    data = json.loads(line[4:])
-    data["rps"] = data["requests"] / data["seconds"]
-    return data
-
-
-async def run_steady(base: str, requests: list[tuple[str, str, str, str]], rate: float, duration: int) -> dict:
-    """Open loop: request i is due at start + i/rate; latency counts from that due time."""
+def run_deployment(args, env, users, scenarios, server: str, workers: int) -> tuple[list, dict]:
+    """Starts the production layout (nginx, ``workers`` HTTP processes of ``server``, one daphne)
+    and runs every scenario through the proxy. Builds the scenarios on first use."""
     import httpx
 
-    latencies: list[float] = []
-    errors = 0
-    total = int(rate * duration)
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10) as client:
-        start = time.perf_counter() + 0.2
+    from deploy.layout import run_layout
 
-        async def one(i: int) -> None:
-            nonlocal errors
-            due = start + i / rate
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            method, path, token, body = requests[i % len(requests)]
-            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-            try:
-                response = await client.request(method, path, headers=headers, content=body or None)
-                if response.status_code >= 400:
-                    errors += 1
-            except httpx.HTTPError:
-                errors += 1
-            latencies.append((time.perf_counter() - due) * 1000)
-
-        await asyncio.gather(*(one(i) for i in range(total)))
-    elapsed = max(latencies) / 1000 + duration if latencies else duration
-    return {
-        "requests": total,
-        "rps": total / elapsed if elapsed else 0.0,
-        "p50": percentile(latencies, 50),
-        "p95": percentile(latencies, 95),
-        "p99": percentile(latencies, 99),
-        "errors": errors,
-        "mean": statistics.fmean(latencies) if latencies else float("nan"),
-    }
+    label = f"{server} x{workers}"
+    results = []
+    with run_layout(env, http_processes=workers, ws_processes=1, http_server=server, threads=args.threads) as layout:
+        base = layout.base_url
+        if not scenarios:
+            with httpx.Client(timeout=60) as client:
+                log("walking pages to find page-5 cursors and warm the feeds...")
+                scenarios.update(build_requests(base, users, client))
+        for name in ["fixed_json", "home_page1", "home_page5", "user_timeline", "post_tweet"]:
+            if args.only and name not in args.only:
+                continue
+            requests = scenarios[name]
+            if not requests:
+                log(f"{name}: no requests (not enough data)")
+                continue
+            log(f"[{label}] {name}: saturation ({args.duration}s, {args.connections} connections)...")
+            results.append((label, name, "saturation", run_wrk(base, requests, args.duration, args.connections)))
+            time.sleep(1)
+            log(f"[{label}] {name}: steady {args.rate:g} req/s ({args.steady_duration}s)...")
+            steady = asyncio.run(run_steady(base, requests, args.rate, args.steady_duration))
+            results.append((label, name, f"steady {args.rate:g}/s", steady))
+            time.sleep(1)
+    return results, scenarios
 
 
-def ensure_wrk() -> None:
-    if shutil.which("wrk"):
-        return
-    log("installing wrk (Debian package) for the saturation runs...")
-    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, capture_output=True)
-    if not shutil.which("wrk"):
-        subprocess.run(["apt-get", "update", "-q"], check=False, capture_output=True)
-        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
+def print_report(args, users, results) -> None:
+    print()
+    print(
+        f"network: {args.users:,} users, ~{args.users * args.tweets_per_user:,} tweets; "
+        f"{len(users)} users making requests; every request through nginx; deployment = HTTP server x processes "
+        f"({args.threads} threads each) + 1 daphne + 1 Celery worker; 2 cores shared with the load generator"
+    )
+    header = f"{'deployment':<13} {'scenario':<15} {'mode':<14} {'req/s':>9} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9}"
+    print(header + f" {'errors':>7}")
+    for label, name, mode, r in results:
+        print(
+            f"{label:<13} {name:<15} {mode:<14} {r['rps']:>9.1f} {r['p50']:>9.1f} {r['p95']:>9.1f} "
+            f"{r['p99']:>9.1f} {r['errors']:>7}"
+        )
+    saturation = {(label, name): r["rps"] for label, name, mode, r in results if mode == "saturation"}
+    print()
+    for label, name, mode, r in results:
+        ceiling = saturation.get((label, "fixed_json"))
+        if ceiling and mode == "saturation" and name != "fixed_json":
+            print(f"{name}: {100 * r['rps'] / ceiling:.0f}% of the fixed-JSON ceiling at saturation ({label})")
+    for server in args.server:
+        one, two = saturation.get((f"{server} x1", "home_page1")), saturation.get((f"{server} x2", "home_page1"))
+        if one and two:
+            print(f"home_page1: 2 HTTP processes serve {two / one:.2f}x the requests/s of 1 ({server})")
 
 
 def main() -> None:
@@ -264,16 +207,31 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="requests per second for the steady runs")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections for saturation runs")
     parser.add_argument("--only", nargs="*", help="scenarios to run (default: all)")
+    parser.add_argument(
+        "--workers",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[1, 2],
+        help="HTTP server processes behind nginx, one deployment each, all in this run (default: 1,2)",
+    )
+    parser.add_argument(
+        "--server",
+        type=lambda v: v.split(","),
+        default=["gunicorn"],
+        help="HTTP servers to compare, e.g. gunicorn,granian,daphne (daphne = twitterclone.asgi with the "
+        "pooled handler, as ./dev.sh serves); default: gunicorn, the production server",
+    )
+    parser.add_argument("--threads", type=int, default=4, help="request threads per HTTP process")
     args = parser.parse_args()
 
     ensure_wrk()
+    subprocess.run(["bash", str(ROOT / "scripts" / "install_nginx.sh")], check=True, capture_output=True)
     ensure_database(args.database_url)
     setup_django(args.database_url, args.redis_url)
     seed_if_needed(args)
     users = sample_users(args)
     log(f"{len(users)} sampled users")
 
-    from tests.server import run_celery_worker, run_server
+    from tests.server import run_celery_worker
 
     env = {
         "DATABASE_URL": args.database_url,
@@ -288,52 +246,16 @@ def main() -> None:
         "CHANNEL_LAYER_PREFIX": "bench",
         "LOG_LEVEL": "ERROR",
         "RATE_LIMITS_ENABLED": "false",
+        "HTTP_WORKER_THREADS": str(args.threads),
     }
-    import httpx
-
-    results: list[tuple[str, str, dict]] = []
-    with run_celery_worker(env), run_server(env) as base:
-        with httpx.Client(timeout=60) as client:
-            log("walking pages to find page-5 cursors and warm the feeds...")
-            scenarios = build_requests(base, users, client)
-        order = ["fixed_json", "home_page1", "home_page5", "user_timeline", "post_tweet"]
-        for name in order:
-            if args.only and name not in args.only:
-                continue
-            requests = scenarios[name]
-            if not requests:
-                log(f"{name}: no requests (not enough data)")
-                continue
-            log(f"{name}: saturation ({args.duration}s, {args.connections} connections)...")
-            results.append((name, "saturation", run_wrk(base, requests, args.duration, args.connections)))
-            time.sleep(1)
-            log(f"{name}: steady {args.rate:g} req/s ({args.steady_duration}s)...")
-            results.append(
-                (
-                    name,
-                    f"steady {args.rate:g}/s",
-                    asyncio.run(run_steady(base, requests, args.rate, args.steady_duration)),
-                )
-            )
-            time.sleep(1)
-
-    print()
-    print(
-        f"network: {args.users:,} users, ~{args.users * args.tweets_per_user:,} tweets; "
-        f"{len(users)} users making requests; server: 1 daphne process + 1 Celery worker; 2 cores shared with the load"
-    )
-    print(f"{'scenario':<15} {'mode':<14} {'req/s':>9} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} {'errors':>7}")
-    ceiling = next((r["rps"] for n, m, r in results if n == "fixed_json" and m == "saturation"), None)
-    for name, mode, r in results:
-        print(
-            f"{name:<15} {mode:<14} {r['rps']:>9.1f} {r['p50']:>9.1f} {r['p95']:>9.1f} {r['p99']:>9.1f} "
-            f"{r['errors']:>7}"
-        )
-    if ceiling:
-        print()
-        for name, mode, r in results:
-            if mode == "saturation" and name != "fixed_json":
-                print(f"{name}: {100 * r['rps'] / ceiling:.0f}% of the fixed-JSON ceiling at saturation")
+    results: list[tuple[str, str, str, dict]] = []
+    scenarios: dict[str, list[tuple[str, str, str, str]]] = {}
+    with run_celery_worker(env):
+        for server in args.server:
+            for workers in args.workers:
+                found, scenarios = run_deployment(args, env, users, scenarios, server, workers)
+                results += found
+    print_report(args, users, results)
 
 
 if __name__ == "__main__":
