@@ -197,6 +197,25 @@ class Layout:
     def processes(self) -> list[Process]:
         return [*self.http, *self.ws, *self.others, self.nginx]
 
+    def http_cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by every HTTP server process (masters and workers)."""
+        return sum(group_cpu_seconds(p.popen.pid) for p in self.http)
+
+
+def group_cpu_seconds(group: int) -> float:
+    """CPU seconds used by the live processes of one process group (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        # After "pid (comm)": state ppid pgrp ... utime is field 14 and stime 15 of the whole line.
+        if int(fields[2]) == group:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
 
 def wait_for_http(url: str, process: Process, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
