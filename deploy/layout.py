@@ -158,6 +158,13 @@ class Process:
     command: list[str]
     port: int | None
     popen: subprocess.Popen
+    log_path: Path
+
+    def log_tail(self, characters: int = 3000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-characters:]
+        except OSError:
+            return ""
 
     @property
     def url(self) -> str:
@@ -222,7 +229,9 @@ def wait_for_http(url: str, process: Process, timeout: float = 60.0) -> None:
     last: Exception | None = None
     while time.monotonic() < deadline:
         if process.popen.poll() is not None:
-            raise RuntimeError(f"{process.name} exited with {process.popen.returncode} (logs: {process.command})")
+            raise RuntimeError(
+                f"{process.name} exited with {process.popen.returncode}: {process.command}\n{process.log_tail()}"
+            )
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (our own loopback URL)
                 return
@@ -235,10 +244,11 @@ def wait_for_http(url: str, process: Process, timeout: float = 60.0) -> None:
 
 
 def _start(name: str, command: list[str], port: int | None, env: dict[str, str], logs: Path) -> Process:
-    log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 (the process owns it)
+    log_path = logs / f"{name}.log"
+    log = open(log_path, "ab")  # noqa: SIM115 (the process owns it)
     popen = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     log.close()
-    return Process(name, command, port, popen)
+    return Process(name, command, port, popen, log_path)
 
 
 @contextlib.contextmanager

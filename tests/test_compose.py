@@ -69,8 +69,8 @@ def test_every_long_running_service_has_a_health_check_and_waits_for_what_it_nee
     services = compose()["services"]
     for name in ("proxy", "web", "ws", "worker", "db", "redis"):
         assert services[name]["healthcheck"]["test"], name
-    assert services["web"]["healthcheck"]["test"][-1].endswith("'http://127.0.0.1:8000/healthz', timeout=4)")
-    assert "http://127.0.0.1:8001/healthz" in services["ws"]["healthcheck"]["test"][-1]
+    assert services["web"]["healthcheck"]["test"][-1].endswith("'http://127.0.0.1:8000/readyz', timeout=4)")
+    assert "http://127.0.0.1:8001/readyz" in services["ws"]["healthcheck"]["test"][-1]
     assert services["proxy"]["depends_on"] == {
         "web": {"condition": "service_healthy"},
         "ws": {"condition": "service_healthy"},

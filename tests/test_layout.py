@@ -225,3 +225,31 @@ def test_sigkill_of_one_http_process_under_load_loses_only_requests_in_flight(la
     assert all(o.status is not None and o.status < 400 for o in after), summary
     health = httpx.get(f"{layout.base_url}/healthz", timeout=10)
     assert health.status_code == 200
+
+
+def test_rate_limits_behind_the_proxy_count_the_address_nginx_saw_not_a_forwarded_one():
+    """nginx appends the peer address to X-Forwarded-For and TRUSTED_PROXY_COUNT=1 takes that last
+    entry: a client cannot pick its own budget with a forged header, and clients on different
+    addresses (127.0.0.2 and 127.0.0.3 here; nginx itself always connects from 127.0.0.1) keep
+    separate budgets."""
+    env = layout_env() | {"RATE_LIMITS_ENABLED": "true", "RATE_LIMIT_LOGIN_IP": "3/5m"}
+    with run_layout(env, http_processes=1, ws_processes=1) as layout:
+
+        def login_from(address: str, forged: str) -> httpx.Response:
+            transport = httpx.HTTPTransport(local_address=address)
+            with httpx.Client(transport=transport, base_url=layout.base_url, timeout=30) as client:
+                return client.post(
+                    "/api/v1/auth/login",
+                    json={"login": "nobody_here", "password": "wrong-password-123"},
+                    headers={"X-Forwarded-For": forged},
+                )
+
+        first = [login_from("127.0.0.2", f"203.0.113.{i}").status_code for i in range(3)]
+        over = login_from("127.0.0.2", "203.0.113.99")
+        other_client = login_from("127.0.0.3", "203.0.113.1")
+
+    assert first == [401, 401, 401]
+    assert over.status_code == 429, over.text
+    assert over.json()["error"]["code"] == "throttled"
+    assert "Retry-After" in over.headers
+    assert other_client.status_code == 401, other_client.text
