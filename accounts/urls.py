@@ -2,10 +2,11 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from social.views import SuggestionsView
+from twitterclone import converters  # noqa: F401  (registers <username:...> and <id:...>)
 
 from . import views
 
-router = SimpleRouter(trailing_slash=False)
+router = SimpleRouter(trailing_slash=False, use_regex_path=False)
 router.register("users", views.UserViewSet, basename="users")
 
 urlpatterns = [

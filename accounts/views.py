@@ -139,7 +139,7 @@ class UserViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Profiles: the signed-in user's own (`me`), public ones by username, and prefix search."""
 
     lookup_field = "username"
-    lookup_value_regex = "[A-Za-z0-9_]{1,30}"
+    lookup_value_converter = "username"
     serializer_class = PublicProfileSerializer
     queryset = User.objects.none()
 

@@ -15,7 +15,7 @@ class ReportViewSet(viewsets.GenericViewSet):
     """File reports of tweets, users and rooms, and list your own."""
 
     serializer_class = ReportSerializer
-    lookup_value_regex = "[0-9]{1,18}"
+    lookup_value_converter = "id"
 
     def get_queryset(self):
         return selectors.reports_filed_by(reporter=self.request.user)

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from twitterclone import converters  # noqa: F401  (registers <username:...> and <id:...>)
+
 from .views import NotificationViewSet
 
 urlpatterns = [
@@ -10,5 +12,5 @@ urlpatterns = [
         name="notifications-unread-count",
     ),
     path("notifications/read_all", NotificationViewSet.as_view({"post": "read_all"}), name="notifications-read-all"),
-    path("notifications/<int:pk>/read", NotificationViewSet.as_view({"post": "read"}), name="notifications-read"),
+    path("notifications/<id:pk>/read", NotificationViewSet.as_view({"post": "read"}), name="notifications-read"),
 ]

@@ -1,8 +1,10 @@
 from rest_framework.routers import SimpleRouter
 
+from twitterclone import converters  # noqa: F401  (registers <username:...> and <id:...>)
+
 from . import views
 
-router = SimpleRouter(trailing_slash=False)
+router = SimpleRouter(trailing_slash=False, use_regex_path=False)
 router.register("rooms", views.RoomViewSet, basename="rooms")
 
 urlpatterns = router.urls

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
+from twitterclone.converters import USERNAME_SCHEMA
 from twitterclone.errors import NotFound
 from twitterclone.pagination import IdCursorPagination
 from twitterclone.schema import error_response
@@ -27,8 +28,10 @@ from .serializers import (
 )
 
 NO_CONTENT = OpenApiResponse(description="Done; no body.")
-USERNAME_PATH = "(?P<username>[A-Za-z0-9_]{1,30})"
-USERNAME_PARAMETER = OpenApiParameter("username", str, OpenApiParameter.PATH, description="The participant.")
+USERNAME_PATH = "<username:username>"
+USERNAME_PARAMETER = OpenApiParameter(
+    "username", USERNAME_SCHEMA, OpenApiParameter.PATH, description="The participant."
+)
 TAGS = ["rooms"]
 NOT_EDITABLE = error_response("the room has started (code room_not_editable)")
 ROLE_CONFLICT = error_response(
@@ -61,7 +64,7 @@ class RoomViewSet(viewsets.GenericViewSet):
     queryset = Room.objects.none()
     serializer_class = RoomSerializer
     pagination_class = RoomCursorPagination
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "id"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def _room(self, pk: str) -> Room:

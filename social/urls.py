@@ -1,8 +1,10 @@
 from django.urls import path
 
+from twitterclone import converters  # noqa: F401  (registers <username:...> and <id:...>)
+
 from . import views
 
-USERNAME = "<str:username>"
+USERNAME = "<username:username>"
 
 urlpatterns = [
     path(f"users/{USERNAME}/follow", views.FollowView.as_view(), name="user-follow"),

@@ -13,12 +13,15 @@ from accounts.models import User
 from accounts.selectors import user_get_visible
 from accounts.serializers import PublicProfileSerializer
 from tweets.pagination import FollowPagination
-from twitterclone.errors import InvalidInput, NotFound
+from twitterclone.converters import USERNAME_SCHEMA
+from twitterclone.errors import NotFound
+from twitterclone.params import IntegerParameter
 
 from . import selectors, services
 
 NO_CONTENT = OpenApiResponse(description="Done; no body.")
-USERNAME = OpenApiParameter("username", str, OpenApiParameter.PATH, description="Any case.")
+USERNAME = OpenApiParameter("username", USERNAME_SCHEMA, OpenApiParameter.PATH, description="Any case.")
+SUGGESTIONS_LIMIT = IntegerParameter("limit", 1, 100, 20, "How many (1 to 100, default 20).")
 
 
 def _target(username: str, *, must_be_active: bool) -> User:
@@ -145,13 +148,7 @@ class SuggestionsView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "limit",
-                {"type": "integer", "minimum": 1, "maximum": 100},
-                description="How many (1 to 100, default 20).",
-            )
-        ],
+        parameters=[SUGGESTIONS_LIMIT.openapi()],
         responses={
             200: inline_serializer(
                 "Suggestions",
@@ -169,9 +166,6 @@ class SuggestionsView(APIView):
         "envelope.",
     )
     def get(self, request: Request) -> Response:
-        raw = request.query_params.get("limit", "20")
-        if not raw.isdigit() or not 1 <= int(raw) <= 100:
-            raise InvalidInput("Invalid limit.", fields={"limit": ["A whole number from 1 to 100."]})
-        users = selectors.suggestions_for(viewer=request.user, limit=int(raw))
+        users = selectors.suggestions_for(viewer=request.user, limit=SUGGESTIONS_LIMIT.parse(request))
         data = PublicProfileSerializer(users, many=True, context={"request": request}).data
         return Response({"results": data, "next": None, "previous": None})

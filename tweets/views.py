@@ -19,7 +19,9 @@ from accounts.models import User
 from accounts.selectors import user_get_visible, user_search
 from accounts.serializers import PublicProfileSerializer
 from social.selectors import users_with_viewer_state
+from twitterclone.converters import ID_SCHEMA
 from twitterclone.errors import InvalidInput
+from twitterclone.params import IntegerParameter
 
 from . import feeds, selectors, services
 from .display import attach_display_data
@@ -39,7 +41,8 @@ from .serializers import (
 )
 
 NO_CONTENT = OpenApiResponse(description="Done; no body.")
-TWEET_ID = OpenApiParameter("tweet_id", int, OpenApiParameter.PATH, description="A tweet id.")
+TWEET_ID = OpenApiParameter("tweet_id", ID_SCHEMA, OpenApiParameter.PATH, description="A tweet id.")
+TRENDS_LIMIT = IntegerParameter("limit", 1, 50, 10, "How many hashtags (1 to 50, default 10).")
 
 
 def _validated(serializer_class, request: Request) -> dict:
@@ -366,20 +369,11 @@ class TrendsView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "limit",
-                {"type": "integer", "minimum": 1, "maximum": 50},
-                description="How many hashtags (1 to 50, default 10).",
-            )
-        ],
+        parameters=[TRENDS_LIMIT.openapi()],
         responses={200: TrendsSerializer},
         tags=["timelines"],
         summary="Top hashtags of the last 24 hours, with the number of tweets using each",
     )
     def get(self, request: Request) -> Response:
-        raw = request.query_params.get("limit", "10")
-        if not raw.isdigit() or not 1 <= int(raw) <= 50:
-            raise InvalidInput("Invalid limit.", fields={"limit": ["A whole number from 1 to 50."]})
-        data = {"hours": 24, "trends": selectors.trends(hours=24, limit=int(raw))}
+        data = {"hours": 24, "trends": selectors.trends(hours=24, limit=TRENDS_LIMIT.parse(request))}
         return Response(TrendsSerializer(data).data)

@@ -1,40 +1,111 @@
-"""Cursor pagination shared by every list endpoint.
+"""Cursor pagination shared by every list endpoint, and the one cursor codec.
 
-Keyset pagination on a unique, monotonically increasing column (the primary key
-by default), newest first, so a page never skips or repeats an item when new
-items arrive between requests.
+Keyset pagination on a unique, monotonically increasing integer column (the primary key by
+default, or the id of the row that put an item in the list, or a room's rank), newest first,
+so a page never skips or repeats an item when new items arrive between requests.
+
+Every paginator reads and writes its cursor through ``CursorCodec``: 12 characters of
+URL-safe base64 holding 9 bytes, the reverse flag (1 bit), the offset (8 bits) and the
+position (63 bits, a PostgreSQL bigint). Every string of that shape decodes to a valid cursor
+and nothing else decodes at all, so the schema can state the format exactly (``pattern``) and
+a crafted cursor is a 400 in the error envelope, never a database error.
 """
 
-from rest_framework import exceptions
-from rest_framework.pagination import CursorPagination
+from __future__ import annotations
+
+import base64
+import re
+from typing import Any
+
+from rest_framework.pagination import Cursor, CursorPagination
+
+from .errors import InvalidInput
+from .params import IntegerParameter
+
+CURSOR_LENGTH = 12
+CURSOR_PATTERN = rf"^[A-Za-z0-9_-]{{{CURSOR_LENGTH}}}$"
+_CURSOR = re.compile(CURSOR_PATTERN)
+_POSITION_BITS = 63
+_OFFSET_BITS = 8
+MAX_POSITION = 2**_POSITION_BITS - 1
+MAX_OFFSET = 2**_OFFSET_BITS - 1
+INVALID_CURSOR = "Invalid cursor: pass the `next` or `previous` link's cursor unchanged."
+PAGE_SIZE = IntegerParameter("page_size", 1, 100, 20, "Items per page (1 to 100, default 20).")
+
+
+class CursorCodec:
+    """Encodes and decodes the pagination cursor (see the module docstring)."""
+
+    @staticmethod
+    def encode(cursor: Cursor) -> str:
+        position = int(cursor.position)
+        if not 0 <= position <= MAX_POSITION or not 0 <= cursor.offset <= MAX_OFFSET:
+            raise ValueError(f"cursor out of range: {cursor!r}")
+        packed = (int(bool(cursor.reverse)) << (_OFFSET_BITS + _POSITION_BITS)) | (cursor.offset << _POSITION_BITS)
+        packed |= position
+        return base64.urlsafe_b64encode(packed.to_bytes(9, "big")).decode("ascii")
+
+    @staticmethod
+    def decode(encoded: str) -> Cursor:
+        """The cursor in ``encoded``; InvalidInput (400, ``fields: {cursor: [...]}``) when it is
+        not 12 URL-safe base64 characters."""
+        if not isinstance(encoded, str) or not _CURSOR.fullmatch(encoded):
+            raise InvalidInput(INVALID_CURSOR, fields={"cursor": [INVALID_CURSOR]})
+        packed = int.from_bytes(base64.urlsafe_b64decode(encoded), "big")
+        return Cursor(
+            offset=(packed >> _POSITION_BITS) & MAX_OFFSET,
+            reverse=bool(packed >> (_OFFSET_BITS + _POSITION_BITS)),
+            position=packed & MAX_POSITION,
+        )
+
+    @staticmethod
+    def schema() -> dict[str, Any]:
+        return {"type": "string", "pattern": CURSOR_PATTERN, "minLength": CURSOR_LENGTH, "maxLength": CURSOR_LENGTH}
 
 
 class IdCursorPagination(CursorPagination):
+    """Keyset pages on ``ordering``, which must name a unique integer column (or annotation)."""
+
     ordering = "-id"
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
-    cursor_query_description = "The pagination cursor value (opaque; take it from `next` or `previous`)."
+    page_size = PAGE_SIZE.default
+    page_size_query_param = PAGE_SIZE.name
+    max_page_size = PAGE_SIZE.maximum
+    offset_cutoff = MAX_OFFSET
+    cursor_query_description = (
+        "The pagination cursor: take it from `next` or `previous` unchanged (12 URL-safe base64 characters)."
+    )
 
-    def decode_cursor(self, request):
-        try:
-            cursor = super().decode_cursor(request)
-        except exceptions.NotFound as exc:
-            raise exceptions.ValidationError({"cursor": ["Invalid cursor."]}) from exc
-        ordering = self.ordering if isinstance(self.ordering, str) else self.ordering[0]
-        position = cursor.position if cursor else None
-        if position is not None and ordering.lstrip("-") in ("id", "pk") and not position.isdigit():
-            raise exceptions.ValidationError({"cursor": ["Invalid cursor."]})
-        return cursor
+    def decode_cursor(self, request) -> Cursor | None:
+        encoded = request.query_params.get(self.cursor_query_param)
+        return None if encoded is None else CursorCodec.decode(encoded)
 
-    def get_page_size(self, request):
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        try:
-            value = int(raw)
-        except ValueError as exc:
-            raise exceptions.ValidationError({"page_size": ["A whole number from 1 to 100."]}) from exc
-        if value < 1:
-            raise exceptions.ValidationError({"page_size": ["A whole number from 1 to 100."]})
-        return min(value, self.max_page_size)
+    def encode_cursor(self, cursor: Cursor) -> str:
+        from rest_framework.utils.urls import replace_query_param
+
+        if cursor.position is None:
+            # DRF leaves the position out only when a whole page shares one position, which a
+            # unique ordering never does; should it happen, these bounds mean "from the start"
+            # of a descending ordering (every ordering here is one), as the missing position does.
+            cursor = cursor._replace(position=0 if cursor.reverse else MAX_POSITION)
+        return replace_query_param(self.base_url, self.cursor_query_param, CursorCodec.encode(cursor))
+
+    def get_page_size(self, request) -> int:
+        return PAGE_SIZE.parse(request)
+
+    def get_schema_operation_parameters(self, view) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": self.cursor_query_description,
+                "schema": CursorCodec.schema(),
+            },
+            {
+                "name": PAGE_SIZE.name,
+                "required": False,
+                "in": "query",
+                "description": PAGE_SIZE.description,
+                "schema": PAGE_SIZE.schema(),
+            },
+        ]

@@ -208,6 +208,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
+    # The schemas of the custom path converters (twitterclone/converters.py): ``username`` is
+    # documented from its regex; ``id`` is an integer (the same as converters.ID_SCHEMA).
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}},
     # The docs page's JavaScript and CSS are served by this server (no CDN needed).
     "SWAGGER_UI_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
