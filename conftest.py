@@ -41,6 +41,17 @@ def _isolated_settings(settings, tmp_path):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _close_socket_thread_connections(_django_db_helper):
+    """Sockets run their database work on threads of their own (twitterclone.socket_threads);
+    close those threads' connections after each test, before the test database is flushed
+    (pytest-django's ``_django_db_helper`` flushes it: depending on it orders our teardown first)."""
+    yield
+    from twitterclone.socket_threads import close_socket_database_connections
+
+    close_socket_database_connections()
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

@@ -1,0 +1,83 @@
+"""The threads that WebSocket consumers run their database work on.
+
+Channels' ``database_sync_to_async`` runs every call on asgiref's one thread-sensitive thread,
+shared by the whole process. Under daphne that is also where Django's ASGI handler would run its
+per-request work, so one busy socket could make every HTTP request wait. Socket database work
+runs instead on this bounded pool of its own (``WEBSOCKET_DATABASE_THREADS`` threads, each with
+its own database connection), and HTTP requests on theirs (``twitterclone.handlers``): neither
+waits on the other.
+
+Use ``socket_database_sync_to_async(func)`` exactly like ``database_sync_to_async`` (it also
+closes stale connections before and after each call).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from channels.db import DatabaseSyncToAsync
+from django.conf import settings
+from django.db import connections
+
+T = TypeVar("T")
+
+
+class _SocketDatabaseExecutor(Executor):
+    """A ``ThreadPoolExecutor`` started on first use (settings are read then, not at import)."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self.threads_started = 0
+
+    def _count_thread(self) -> None:
+        with self._lock:
+            self.threads_started += 1
+
+    def pool(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(
+                        max_workers=max(1, int(settings.WEBSOCKET_DATABASE_THREADS)),
+                        thread_name_prefix="socket-db",
+                        initializer=self._count_thread,
+                    )
+        return self._pool
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        return self.pool().submit(fn, *args, **kwargs)
+
+    def close_connections(self, timeout: float = 10.0) -> None:
+        """Closes the database connection of every thread of the pool (tests call it before the
+        test database is flushed or dropped). Each thread runs one closing call: a barrier keeps
+        a thread from taking two."""
+        if self._pool is None:
+            return
+        count = self.threads_started
+        if count == 0:
+            return
+        barrier = threading.Barrier(count)
+
+        def close() -> None:
+            connections.close_all()
+            barrier.wait(timeout)
+
+        futures = [self._pool.submit(close) for _ in range(count)]
+        for future in futures:
+            future.result(timeout + 1)
+
+
+socket_database_executor = _SocketDatabaseExecutor()
+
+
+def socket_database_sync_to_async(func: Callable[..., T]) -> Callable[..., Any]:
+    """``database_sync_to_async`` on the socket threads instead of the process's shared one."""
+    return DatabaseSyncToAsync(func, thread_sensitive=False, executor=socket_database_executor)
+
+
+def close_socket_database_connections() -> None:
+    socket_database_executor.close_connections()
