@@ -8,11 +8,20 @@ then on the socket receives ``participant_joined``, ``participant_left`` and
 Client messages: ``offer``, ``answer`` and ``ice_candidate`` with ``to`` (a participant's user
 id) and ``sdp`` or ``candidate``, relayed to that participant's sockets only, with ``from`` set
 by the server; ``raise_hand``, ``lower_hand``, ``mute``, ``unmute`` (the same rules as REST);
-``ping``. Anything malformed or not allowed gets an ``error`` frame and changes nothing.
+``ping``. Anything malformed or not allowed gets an ``error`` frame and changes nothing. The
+frame gate (validation, rate limit) and the guaranteed clean-up are the base class's
+(``twitterclone.ws.JsonSocketConsumer``).
+
+Relaying reads no database: the socket keeps the room's roster (present participants and their
+roles) from ``room_state`` and the participant events, which every change sends. While open, the
+socket's connection row is kept fresh by this process's heartbeat (``rooms.heartbeat``), so a
+socket that ends without ``disconnect()`` (a killed server) is found stale and its participant
+leaves after the grace period.
 
 Close codes: 4401 no or bad token, 4403 may not join (blocked by the host, room full, not live
-yet), 4404 unknown or ended room, 4001 session revoked, 4503 channel layer unavailable, 1000
-after ``room_ended`` or when the participant was removed from the room (left elsewhere).
+yet), 4404 unknown or ended room, 4001 session revoked, 4429 kept flooding over the frame rate
+limit, 4503 channel layer unavailable, 1000 after ``room_ended`` or when the participant was
+removed from the room (left elsewhere, or their presence lapsed).
 """
 
 from __future__ import annotations
@@ -21,11 +30,9 @@ import asyncio
 import logging
 from typing import Any
 
-from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
-
 from twitterclone.broadcast import user_group_name
 from twitterclone.errors import DomainError, NotFound
+from twitterclone.socket_threads import socket_database_sync_to_async
 from twitterclone.ws import (
     CLOSE_FORBIDDEN,
     CLOSE_LAYER_UNAVAILABLE,
@@ -33,16 +40,26 @@ from twitterclone.ws import (
     CLOSE_SESSION_REVOKED,
     JsonSocketConsumer,
 )
+from twitterclone.ws_frames import Field, object_or_null, sdp, user_id
 
-from . import selectors, services
+from . import heartbeat, selectors, services
 from .events import participant_group_name, participant_payload, room_group_name
 from .tasks import checks_run_in_celery
 
 logger = logging.getLogger("twitterclone.rooms")
 
 CLOSE_NORMAL = 1000
-SIGNAL_TYPES = ("offer", "answer", "ice_candidate")
-STATE_TYPES = ("raise_hand", "lower_hand", "mute", "unmute")
+
+# The client frames of a room socket (besides ``ping``) and their fields.
+ROOM_FRAME_TYPES = {
+    "offer": {"to": Field(user_id), "sdp": Field(sdp)},
+    "answer": {"to": Field(user_id), "sdp": Field(sdp)},
+    "ice_candidate": {"to": Field(user_id), "candidate": Field(object_or_null, required=False)},
+    "raise_hand": {},
+    "lower_hand": {},
+    "mute": {},
+    "unmute": {},
+}
 
 # In-process presence checks (no Celery worker); kept referenced until they finish.
 _local_checks: set[asyncio.Task] = set()
@@ -63,7 +80,7 @@ def schedule_local_presence_check(room_id: int, user_id: int, delay: float) -> N
 
 async def _local_presence_check(room_id: int, user_id: int) -> None:
     try:
-        remaining = await database_sync_to_async(services.presence_check)(room_id=room_id, user_id=user_id)
+        remaining = await socket_database_sync_to_async(services.presence_check)(room_id=room_id, user_id=user_id)
     except Exception:
         logger.exception("presence check of user %s in room %s failed", user_id, room_id)
         return
@@ -71,35 +88,27 @@ async def _local_presence_check(room_id: int, user_id: int) -> None:
         schedule_local_presence_check(room_id, user_id, remaining)
 
 
-def _user_id(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, str) and value.isdigit() and len(value) < 20:
-        return int(value)
-    return None
+def roster_from(room: dict[str, Any] | None) -> dict[int, str]:
+    """User id → role of the participants in a ``room_state`` room."""
+    if room is None or room.get("state") != "live":
+        return {}
+    return {p["user"]["id"]: p["role"] for p in room.get("participants", [])}
 
 
 class RoomConsumer(JsonSocketConsumer):
+    frame_types = ROOM_FRAME_TYPES
     room_id: int = 0
     groups_joined: tuple[str, ...] = ()
     connected_to_room = False  # our connection row exists
-    is_open = False
 
     @property
     def user(self):
         return self.scope["user"]
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # The user group also carries events for other sockets (notifications): ignore those.
-        if message["type"].startswith("websocket.") or hasattr(self, get_handler_name(message)):
-            await super().dispatch(message)
-
     async def connect(self) -> None:
+        self.roster: dict[int, str] = {}
         if not await self.accept_authenticated():
             return
-        self.is_open = True
         self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
         groups = (
             room_group_name(self.room_id),
@@ -107,7 +116,7 @@ class RoomConsumer(JsonSocketConsumer):
             user_group_name(self.user.pk),
         )
         # Groups first, state second: a change between the two arrives as an event after
-        # room_state, never lost.
+        # room_state, never lost (and the events replayed onto the roster leave it right).
         try:
             for group in groups:
                 await self.channel_layer.group_add(group, self.channel_name)
@@ -118,7 +127,7 @@ class RoomConsumer(JsonSocketConsumer):
             return
         self.groups_joined = groups
         try:
-            state = await database_sync_to_async(self._connect_in_db)()
+            state = await socket_database_sync_to_async(self._connect_in_db)()
         except NotFound as exc:
             await self._refuse(exc, CLOSE_NOT_FOUND)
             return
@@ -126,6 +135,8 @@ class RoomConsumer(JsonSocketConsumer):
             await self._refuse(exc, CLOSE_FORBIDDEN)
             return
         self.connected_to_room = True
+        self.roster = roster_from(state["room"])
+        heartbeat.register(self)
         await self.send_json(state)
 
     def _connect_in_db(self) -> dict[str, Any]:
@@ -140,11 +151,8 @@ class RoomConsumer(JsonSocketConsumer):
         await self.send_error(exc.code, exc.message)
         await self.close(code=code)
 
-    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
-        self.is_open = False
-        await super().close(code=code, reason=reason)
-
     async def disconnect(self, code: int) -> None:
+        heartbeat.unregister(self)
         for group in self.groups_joined:
             try:
                 await self.channel_layer.group_discard(group, self.channel_name)
@@ -154,73 +162,79 @@ class RoomConsumer(JsonSocketConsumer):
         if not self.connected_to_room:
             return
         self.connected_to_room = False
-        delay = await database_sync_to_async(services.participant_disconnect)(
+        delay = await socket_database_sync_to_async(services.participant_disconnect)(
             room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name
         )
         if delay is not None and not checks_run_in_celery():
             schedule_local_presence_check(self.room_id, self.user.pk, delay)
 
-    # --- client messages -------------------------------------------------------------------
+    # --- client frames (already validated against ROOM_FRAME_TYPES) -------------------------------
 
-    async def receive_message(self, content: dict[str, Any]) -> None:
+    async def receive_offer(self, fields: dict[str, Any]) -> None:
+        await self._relay("offer", fields["to"], {"sdp": fields["sdp"]})
+
+    async def receive_answer(self, fields: dict[str, Any]) -> None:
+        await self._relay("answer", fields["to"], {"sdp": fields["sdp"]})
+
+    async def receive_ice_candidate(self, fields: dict[str, Any]) -> None:
+        await self._relay("ice_candidate", fields["to"], {"candidate": fields["candidate"]})
+
+    async def _relay(self, message_type: str, recipient: int, payload: dict[str, Any]) -> None:
         if not self.connected_to_room:
             return
-        message_type = content["type"]
-        if message_type in SIGNAL_TYPES:
-            await self._relay(message_type, content)
-        elif message_type in STATE_TYPES:
-            await self._change_state(message_type)
-        else:
-            await self.send_error("unknown_type", f"Unknown message type {message_type!r}.")
-
-    async def _relay(self, message_type: str, content: dict[str, Any]) -> None:
-        recipient = _user_id(content.get("to"))
-        if recipient is None:
-            await self.send_error("invalid", "'to' must be the user id of a participant.")
-            return
-        message: dict[str, Any] = {"type": message_type, "from": self.user.pk, "to": recipient}
-        if message_type == "ice_candidate":
-            candidate = content.get("candidate")
-            if candidate is not None and not isinstance(candidate, dict):
-                await self.send_error("invalid", "'candidate' must be an RTCIceCandidate object or null.")
-                return
-            message["candidate"] = candidate
-        else:
-            sdp = content.get("sdp")
-            if not isinstance(sdp, str) or not sdp.strip():
-                await self.send_error("invalid", f"An {message_type} needs an 'sdp' string.")
-                return
-            message["sdp"] = sdp
-        refusal = await database_sync_to_async(selectors.signal_refusal)(
-            room_id=self.room_id, sender_id=self.user.pk, recipient_id=recipient, message_type=message_type
+        refusal = selectors.signal_refusal(
+            roster=self.roster, sender_id=self.user.pk, recipient_id=recipient, message_type=message_type
         )
         if refusal is not None:
             await self.send_error(*refusal)
             return
+        message = {"type": message_type, "from": self.user.pk, "to": recipient, **payload}
         await self.channel_layer.group_send(
             participant_group_name(self.room_id, recipient), {"type": "signal.relay", "message": message}
         )
 
-    async def _change_state(self, message_type: str) -> None:
+    async def receive_raise_hand(self, fields: dict[str, Any]) -> None:
+        await self._change_state(services.hand_raise)
+
+    async def receive_lower_hand(self, fields: dict[str, Any]) -> None:
+        await self._change_state(services.hand_lower)
+
+    async def receive_mute(self, fields: dict[str, Any]) -> None:
+        await self._change_state(services.self_mute_set, muted=True)
+
+    async def receive_unmute(self, fields: dict[str, Any]) -> None:
+        await self._change_state(services.self_mute_set, muted=False)
+
+    async def _change_state(self, service, **kwargs: Any) -> None:
+        if not self.connected_to_room:
+            return
+
         def change() -> None:
             room = selectors.room_visible(room_id=self.room_id, viewer=self.user)
-            if message_type == "raise_hand":
-                services.hand_raise(room=room, user=self.user)
-            elif message_type == "lower_hand":
-                services.hand_lower(room=room, user=self.user)
-            else:
-                services.self_mute_set(room=room, user=self.user, muted=message_type == "mute")
+            service(room=room, user=self.user, **kwargs)
 
         try:
-            await database_sync_to_async(change)()
+            await socket_database_sync_to_async(change)()
         except DomainError as exc:
             await self.send_error(exc.code, exc.message)
 
     # --- channel-layer events ------------------------------------------------------------------
 
     async def room_event(self, event: dict[str, Any]) -> None:
+        payload = event["event"]
+        self._apply_to_roster(payload)
         if self.is_open:
-            await self.send_json(event["event"])
+            await self.send_json(payload)
+
+    def _apply_to_roster(self, payload: dict[str, Any]) -> None:
+        participant = payload.get("participant")
+        if not isinstance(participant, dict):
+            return
+        participant_id = participant["user"]["id"]
+        if payload["type"] == "participant_left":
+            self.roster.pop(participant_id, None)
+        else:  # participant_joined, participant_updated
+            self.roster[participant_id] = participant["role"]
 
     async def signal_relay(self, event: dict[str, Any]) -> None:
         if self.is_open and self.connected_to_room:
@@ -228,15 +242,24 @@ class RoomConsumer(JsonSocketConsumer):
 
     async def room_ended(self, event: dict[str, Any]) -> None:
         self.connected_to_room = False  # the end already cleared our connection
+        self.roster = {}
         if self.is_open:
             await self.send_json({"type": "room_ended", "room_id": event["room_id"]})
             await self.close(code=CLOSE_NORMAL)
 
     async def room_removed(self, event: dict[str, Any]) -> None:
         self.connected_to_room = False
+        self.roster = {}
         if self.is_open:
             await self.close(code=CLOSE_NORMAL)
 
     async def session_revoked(self, event: dict[str, Any]) -> None:
         if self.is_open:
             await self.close(code=CLOSE_SESSION_REVOKED)
+
+    async def presence_lapsed(self) -> None:
+        """Called by the heartbeat when this socket's connection row is gone (swept as stale
+        while this process stalled): the participant may have left; the client reconnects."""
+        self.connected_to_room = False
+        if self.is_open:
+            await self.close(code=CLOSE_NORMAL)

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class RoomState(models.TextChoices):
@@ -76,11 +77,14 @@ class RoomConnection(models.Model):
     """One open WebSocket of a participant (a user may have several: devices, tabs).
 
     Rows are added when a room socket connects and removed when it closes; a participant with
-    none left starts the disconnect grace period."""
+    none left starts the disconnect grace period. ``seen_at`` is refreshed by the heartbeat of the
+    server process holding the socket: a row older than ``ROOM_CONNECTION_STALE_SECONDS`` is a
+    socket whose server is gone, and counts as closed."""
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="connections")
     channel_name = models.CharField(max_length=200, unique=True)
     connected_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return self.channel_name

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -122,22 +124,21 @@ def room_payload(*, room_id: int) -> dict | None:
     return None if room is None else json_safe(RoomSerializer(room).data)
 
 
-def signal_refusal(*, room_id: int, sender_id: int, recipient_id: int, message_type: str) -> tuple[str, str] | None:
+def signal_refusal(
+    *, roster: Mapping[int, str], sender_id: int, recipient_id: int, message_type: str
+) -> tuple[str, str] | None:
     """Why a signalling message may not be relayed, as ``(code, message)``, or None when it may.
 
-    Both ends must be present in the live room; only the host, co-hosts and speakers send
-    offers; anyone present may answer and send ICE candidates. One query."""
+    ``roster`` maps the user ids of the participants present in the live room to their roles (the
+    room socket keeps it from ``room_state`` and the participant events, so relaying a frame reads
+    no database). Both ends must be present; only the host, co-hosts and speakers send offers;
+    anyone present may answer and send ICE candidates."""
     if sender_id == recipient_id:
         return "invalid", "You cannot signal yourself."
-    roles = dict(
-        Participant.objects.present()
-        .filter(room_id=room_id, room__state=RoomState.LIVE, user_id__in=[sender_id, recipient_id])
-        .values_list("user_id", "role")
-    )
-    if sender_id not in roles:
+    if sender_id not in roster:
         return "not_participant", "You are not in this room."
-    if recipient_id not in roles:
+    if recipient_id not in roster:
         return "unknown_recipient", "That user is not in this room."
-    if message_type == "offer" and roles[sender_id] not in SPEAKING_ROLES:
+    if message_type == "offer" and roster[sender_id] not in SPEAKING_ROLES:
         return "forbidden", "Only the host, co-hosts and speakers send offers."
     return None

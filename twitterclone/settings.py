@@ -127,10 +127,15 @@ else:
 # Longest a request (or task) waits on a channel-layer send before dropping the live push.
 CHANNEL_LAYER_SEND_TIMEOUT_SECONDS = env.float("CHANNEL_LAYER_SEND_TIMEOUT_SECONDS", default=2.0)
 
+# How often the room presence sweep runs (rooms.tasks.presence_sweep; see ROOM_HEARTBEAT_SECONDS).
+ROOM_PRESENCE_SWEEP_SECONDS = env.float("ROOM_PRESENCE_SWEEP_SECONDS", default=15.0)
 # Periodic tasks (run by `celery -A twitterclone beat`, the `beat` service in docker-compose.yml).
 CELERY_BEAT_SCHEDULE = {
-    # Safety net for room presence checks lost with a worker (docs/rooms.md).
-    "rooms-presence-sweep": {"task": "rooms.tasks.presence_sweep", "schedule": 60.0},
+    # Room presence: checks lost with a worker, sockets lost with a server (docs/rooms.md).
+    "rooms-presence-sweep": {
+        "task": "rooms.tasks.presence_sweep",
+        "schedule": ROOM_PRESENCE_SWEEP_SECONDS,
+    },
 }
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
@@ -302,6 +307,15 @@ CORS_EXPOSE_HEADERS = ["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remainin
 # WebSocket Origin checks: origins allowed to open sockets beyond ALLOWED_HOSTS.
 WEBSOCKET_ALLOWED_ORIGINS = env.list("WEBSOCKET_ALLOWED_ORIGINS", default=[])
 WEBSOCKET_MAX_FRAME_BYTES = env.int("WEBSOCKET_MAX_FRAME_BYTES", default=64 * 1024)
+# Threads per server process for the sockets' database work (each keeps a database connection);
+# HTTP requests have their own (HTTP_WORKER_THREADS), so neither waits on the other.
+WEBSOCKET_DATABASE_THREADS = env.int("WEBSOCKET_DATABASE_THREADS", default=4)
+# Frames a client may send on one socket: a burst, then a steady rate (a token bucket). Frames over
+# it get an `error` frame `rate_limited` and are dropped; after WEBSOCKET_FLOOD_CLOSE_AFTER dropped
+# frames in a row the socket is closed with 4429.
+WEBSOCKET_FRAME_BURST = env.int("WEBSOCKET_FRAME_BURST", default=200)
+WEBSOCKET_FRAME_RATE_PER_SECOND = env.float("WEBSOCKET_FRAME_RATE_PER_SECOND", default=50.0)
+WEBSOCKET_FLOOD_CLOSE_AFTER = env.int("WEBSOCKET_FLOOD_CLOSE_AFTER", default=50)
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -346,6 +360,11 @@ ROOM_MAX_COHOSTS = env.int("ROOM_MAX_COHOSTS", default=2)
 ROOM_MAX_LISTENERS = env.int("ROOM_MAX_LISTENERS", default=100)
 ROOM_DISCONNECT_GRACE_SECONDS = env.float("ROOM_DISCONNECT_GRACE_SECONDS", default=30.0)
 ROOM_HOST_GRACE_SECONDS = env.float("ROOM_HOST_GRACE_SECONDS", default=120.0)
+# Each server process refreshes its room sockets' connection rows this often; a row older than
+# ROOM_CONNECTION_STALE_SECONDS is a socket whose server is gone (killed, frozen): the presence sweep
+# (every ROOM_PRESENCE_SWEEP_SECONDS) removes it and the grace period runs from its last heartbeat.
+ROOM_HEARTBEAT_SECONDS = env.float("ROOM_HEARTBEAT_SECONDS", default=5.0)
+ROOM_CONNECTION_STALE_SECONDS = env.float("ROOM_CONNECTION_STALE_SECONDS", default=15.0)
 ROOM_ICE_SERVERS = env.json("ROOM_ICE_SERVERS", default=[])  # [{"urls": ["stun:...", "turn:..."]}, ...]
 ROOM_TURN_SECRET = env("ROOM_TURN_SECRET", default="")  # coturn's static-auth-secret (TURN REST API)
 ROOM_TURN_TTL_SECONDS = env.int("ROOM_TURN_TTL_SECONDS", default=24 * 3600)

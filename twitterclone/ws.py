@@ -8,16 +8,24 @@ is anonymous, so clients see the contract's close codes.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import logging
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from channels.security.websocket import OriginValidator
+from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+
+from .socket_threads import socket_database_sync_to_async
+from .ws_frames import FrameError, FrameTypes, TokenBucket, decode_frame, validate_frame
 
 logger = logging.getLogger("twitterclone.ws")
 
@@ -28,6 +36,13 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_LAYER_UNAVAILABLE = 4503
 # The account was suspended or logged out everywhere.
 CLOSE_SESSION_REVOKED = 4001
+# The client kept sending frames over the rate limit (WEBSOCKET_FRAME_*).
+CLOSE_RATE_LIMITED = 4429
+CLOSE_ABNORMAL = 1006  # the socket ended without a close frame
+CLOSE_INTERNAL_ERROR = 1011
+
+# Internal message a consumer gets when the channel layer fails under it.
+LAYER_UNAVAILABLE = {"type": "layer.unavailable"}
 
 
 def token_from_scope(scope: dict) -> tuple[str | None, bool]:
@@ -42,7 +57,7 @@ def token_from_scope(scope: dict) -> tuple[str | None, bool]:
     return None, False
 
 
-@database_sync_to_async
+@socket_database_sync_to_async
 def user_for_access_token(raw_token: str):
     from rest_framework_simplejwt.exceptions import TokenError
     from rest_framework_simplejwt.tokens import AccessToken
@@ -87,8 +102,82 @@ def websocket_origin_validator(application):
 
 
 class JsonSocketConsumer(AsyncWebsocketConsumer):
-    """Base consumer: authenticates, echoes the ``bearer`` subprotocol, caps frame size,
-    answers ``ping`` with ``pong`` and malformed frames with an ``error`` frame."""
+    """Base consumer: authenticates, echoes the ``bearer`` subprotocol, and owns the socket's life.
+
+    - Every client frame passes one gate (``receive``): the per-socket rate limit (a token bucket:
+      ``WEBSOCKET_FRAME_BURST``, then ``WEBSOCKET_FRAME_RATE_PER_SECOND``; over it an ``error``
+      ``rate_limited``, and after ``WEBSOCKET_FLOOD_CLOSE_AFTER`` refused frames in a row a close
+      with 4429), then decoding and validation against ``frame_types``
+      (``twitterclone.ws_frames``). ``ping`` is answered with ``pong``. A clean frame goes to
+      ``receive_<type>(fields)``; a malformed one gets an ``error`` frame; an unexpected exception
+      in a handler is logged and answered with ``error`` ``internal_error``. The socket stays open.
+    - ``disconnect()`` runs exactly once however the consumer ends: a close from either side, a
+      crash, a cancelled task. A failing channel layer becomes ``layer_unavailable`` (close 4503).
+    - Channel-layer events without a handler are ignored: the user group carries events for
+      several kinds of sockets.
+    - Unlike Channels' base class, no database call is made per message (Channels closes stale
+      connections on the process's shared thread before every handler); the consumers' database
+      work runs on ``twitterclone.socket_threads``.
+    """
+
+    frame_types: ClassVar[FrameTypes] = {}
+    is_open = False  # accepted and not yet closed by us
+    _disconnected = False
+    _frame_bucket: TokenBucket | None = None
+    _refused_in_a_row = 0
+
+    async def __call__(self, scope, receive, send) -> None:
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.base_send = send
+        sources = [receive]
+        try:
+            if self.channel_layer is not None:
+                self.channel_name = await self.channel_layer.new_channel()
+                self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+                self._layer_failed = False
+                sources.append(self._guarded_channel_receive)
+            await await_many_dispatch(sources, self.dispatch)
+        except StopConsumer:
+            pass
+        finally:
+            await self._disconnect_once(CLOSE_ABNORMAL)
+
+    async def _guarded_channel_receive(self) -> dict[str, Any]:
+        if self._layer_failed:
+            await asyncio.Event().wait()  # report once, then stay quiet until the socket closes
+        try:
+            return await self.channel_receive()
+        except Exception:
+            self._layer_failed = True
+            logger.warning("channel layer failed under an open socket", exc_info=True)
+            return LAYER_UNAVAILABLE
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        try:
+            handler = getattr(self, get_handler_name(message), None)
+            if handler is not None:
+                await handler(message)
+        except StopConsumer:
+            raise
+        except Exception:
+            logger.exception("%s failed on %r", type(self).__name__, message.get("type"))
+            if message.get("type") == "websocket.connect":
+                await self.close(code=CLOSE_INTERNAL_ERROR)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        await self._disconnect_once(message.get("code", CLOSE_ABNORMAL))
+        raise StopConsumer()
+
+    async def _disconnect_once(self, code: int) -> None:
+        if self._disconnected:
+            return
+        self._disconnected = True
+        self.is_open = False
+        try:
+            await self.disconnect(code)
+        except Exception:
+            logger.exception("%s failed to clean up on disconnect", type(self).__name__)
 
     async def accept_authenticated(self) -> bool:
         """Accepts the socket; closes it with 4401 and returns False when unauthenticated."""
@@ -97,7 +186,12 @@ class JsonSocketConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return False
+        self.is_open = True
         return True
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        self.is_open = False
+        await super().close(code=code, reason=reason)
 
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content, default=str))
@@ -105,27 +199,49 @@ class JsonSocketConsumer(AsyncWebsocketConsumer):
     async def send_error(self, code: str, message: str) -> None:
         await self.send_json({"type": "error", "code": code, "message": message})
 
+    async def layer_unavailable(self, event: dict[str, Any]) -> None:
+        if self.is_open:
+            await self.close(code=CLOSE_LAYER_UNAVAILABLE)
+
+    # --- client frames -------------------------------------------------------------------------
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        raw = text_data if text_data is not None else bytes_data
-        if raw is None:
-            return
-        if len(raw) > settings.WEBSOCKET_MAX_FRAME_BYTES:
-            await self.send_error(
-                "frame_too_large", f"Frames are limited to {settings.WEBSOCKET_MAX_FRAME_BYTES} bytes."
-            )
+        if not self.is_open:
+            return  # frames still queued after we closed
+        if not self._take_frame_token():
+            await self._refuse_over_rate_limit()
             return
         try:
-            content = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            await self.send_error("malformed", "Frames must be JSON objects.")
-            return
-        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self.send_error("malformed", "Frames must be JSON objects with a string 'type'.")
-            return
-        if content["type"] == "ping":
-            await self.send_json({"type": "pong"})
-            return
-        await self.receive_message(content)
+            content = decode_frame(text_data, bytes_data, settings.WEBSOCKET_MAX_FRAME_BYTES)
+            if content is None:
+                return
+            if content["type"] == "ping":
+                await self.send_json({"type": "pong"})
+                return
+            message_type, fields = validate_frame(content, self.frame_types)
+            await getattr(self, f"receive_{message_type}")(fields)
+        except FrameError as exc:
+            await self.send_error(exc.code, exc.message)
+        except Exception:
+            logger.exception("%s failed on a client frame", type(self).__name__)
+            await self.send_error("internal_error", "The server failed to handle this frame.")
 
-    async def receive_message(self, content: dict[str, Any]) -> None:
-        await self.send_error("unknown_type", f"Unknown message type {content['type']!r}.")
+    def _take_frame_token(self) -> bool:
+        if self._frame_bucket is None:
+            self._frame_bucket = TokenBucket(settings.WEBSOCKET_FRAME_BURST, settings.WEBSOCKET_FRAME_RATE_PER_SECOND)
+        if self._frame_bucket.take():
+            self._refused_in_a_row = 0
+            return True
+        return False
+
+    async def _refuse_over_rate_limit(self) -> None:
+        self._refused_in_a_row += 1
+        if self._refused_in_a_row > settings.WEBSOCKET_FLOOD_CLOSE_AFTER:
+            logger.warning("%s kept flooding: closing it with %s", type(self).__name__, CLOSE_RATE_LIMITED)
+            await self.close(code=CLOSE_RATE_LIMITED)
+            return
+        await self.send_error(
+            "rate_limited",
+            f"Too many frames: at most {settings.WEBSOCKET_FRAME_BURST} at once and "
+            f"{settings.WEBSOCKET_FRAME_RATE_PER_SECOND:g} a second; this one was dropped.",
+        )

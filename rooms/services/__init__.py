@@ -31,9 +31,16 @@ from .participants import (
     speaker_add,
     speaker_remove,
 )
-from .presence import participant_connect, participant_disconnect, presence_check, presence_sweep
+from .presence import (
+    connections_heartbeat,
+    participant_connect,
+    participant_disconnect,
+    presence_check,
+    presence_sweep,
+)
 
 __all__ = [
+    "connections_heartbeat",
     "grace_seconds_for",
     "hand_lower",
     "hand_raise",

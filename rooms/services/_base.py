@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -33,6 +33,15 @@ def grace_seconds_for(role: str) -> float:
     if role == Role.HOST:
         return float(getattr(settings, "ROOM_HOST_GRACE_SECONDS", 120.0))
     return float(getattr(settings, "ROOM_DISCONNECT_GRACE_SECONDS", 30.0))
+
+
+def connection_stale_seconds() -> float:
+    """A connection row not refreshed by its server's heartbeat for this long counts as closed."""
+    return float(getattr(settings, "ROOM_CONNECTION_STALE_SECONDS", 15.0))
+
+
+def stale_before() -> datetime:
+    return timezone.now() - timedelta(seconds=connection_stale_seconds())
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from ._base import (
     require_target,
     save_fields,
     schedule_presence_check_on_commit,
+    stale_before,
 )
 from .lifecycle import end_locked
 
@@ -91,7 +92,9 @@ def leave_locked(room: Room, participant: Participant, reason: str) -> None:
         successor = (
             Participant.objects.present()
             .filter(room=room, role=Role.COHOST)
-            .annotate(connected=Exists(RoomConnection.objects.filter(participant=OuterRef("pk"))))
+            .annotate(
+                connected=Exists(RoomConnection.objects.filter(participant=OuterRef("pk"), seen_at__gte=stale_before()))
+            )
             .select_related("user")
             .order_by("-connected", "joined_at", "id")
             .first()

@@ -9,7 +9,6 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import connections
-from django.utils import timezone
 
 from accounts.services import tokens_for
 from accounts.tests.factories import UserFactory
@@ -277,26 +276,58 @@ async def test_listener_cannot_send_offers(room, host, user):
     error = await peer.recv_type("error")
     assert error["code"] == "forbidden"
     assert await host_peer.nothing()
-    # Promoted, the same user may.
+    # Promoted (which the socket learns from participant_updated), the same user may.
     await db(services.speaker_add, room=room, by_user=host, target_user=user)
+    await peer.recv_type("participant_updated")
     await peer.send(type="offer", to=host.pk, sdp="v=0")
     assert (await host_peer.recv_type("offer"))["from"] == user.pk
     await peer.ws.disconnect()
     await host_peer.ws.disconnect()
 
 
-async def test_a_non_participants_offer_is_refused(room, host, user, other_user):
+async def test_the_relay_follows_roles_and_presence_from_the_room_events(room, host, user, other_user):
     host_peer = await open_peer(host, room.pk)
     peer = await open_peer(user, room.pk)
     await host_peer.recv_type("participant_joined")
-    # Taken off the stage and out of the room behind the socket's back (no event to close it).
-    await db(lambda: Participant.objects.filter(room=room, user=user).update(role=Role.SPEAKER, left_at=timezone.now()))
+    # Promoted, then demoted again: each change reaches the socket as participant_updated.
+    await db(services.speaker_add, room=room, by_user=host, target_user=user)
+    await peer.recv_type("participant_updated")
     await peer.send(type="offer", to=host.pk, sdp="v=0")
-    assert (await peer.recv_type("error"))["code"] == "not_participant"
-    assert await host_peer.nothing()
-    # And nobody can address someone who is not in the room.
+    assert (await host_peer.recv_type("offer"))["from"] == user.pk
+    await db(services.speaker_remove, room=room, by_user=host, target_user=user)
+    await peer.recv_type("participant_updated")
+    await peer.send(type="offer", to=host.pk, sdp="v=0")
+    assert (await peer.recv_type("error"))["code"] == "forbidden"
+    # Nobody can address someone who is not in the room, nor someone who left it.
     await host_peer.send(type="offer", to=other_user.pk, sdp="v=0")
     assert (await host_peer.recv_type("error"))["code"] == "unknown_recipient"
+    await db(services.participant_leave, room=room, user=user)
+    await host_peer.recv_type("participant_left")
+    assert await peer.closed_with() == 1000
+    await host_peer.send(type="offer", to=user.pk, sdp="v=0")
+    assert (await host_peer.recv_type("error"))["code"] == "unknown_recipient"
+    await host_peer.ws.disconnect()
+
+
+async def test_relayed_frames_read_no_database(room, host, user, monkeypatch):
+    from django.db.backends.utils import CursorWrapper
+
+    host_peer = await open_peer(host, room.pk)
+    peer = await open_peer(user, room.pk)
+    await host_peer.recv_type("participant_joined")
+    queries = []  # from any thread
+    execute = CursorWrapper.execute
+    monkeypatch.setattr(
+        CursorWrapper, "execute", lambda self, sql, *a, **kw: queries.append(sql) or execute(self, sql, *a, **kw)
+    )
+    for i in range(20):
+        await host_peer.send(type="offer", to=user.pk, sdp=f"v=0 {i}")
+        await peer.send(type="ice_candidate", to=host.pk, candidate={"candidate": f"c{i}"})
+    for i in range(20):
+        assert (await peer.recv_type("offer"))["sdp"] == f"v=0 {i}"
+        assert (await host_peer.recv_type("ice_candidate"))["candidate"] == {"candidate": f"c{i}"}
+    assert queries == []
+    monkeypatch.undo()
     await peer.ws.disconnect()
     await host_peer.ws.disconnect()
 

@@ -1,0 +1,93 @@
+"""This process's heartbeat for its open room sockets.
+
+Every ``ROOM_HEARTBEAT_SECONDS`` one task per event loop refreshes ``seen_at`` on the connection
+rows of all the room sockets this process holds, in one statement. A row not refreshed for
+``ROOM_CONNECTION_STALE_SECONDS`` belongs to a socket whose server is gone (killed, frozen, cut
+off from the database): the presence sweep (``rooms.services.presence_sweep``, Celery beat every
+``ROOM_PRESENCE_SWEEP_SECONDS``) removes it, and its participant leaves once the grace period,
+counted from the last heartbeat, is over. With eager tasks (no Celery worker: the embedded
+defaults) the same task also runs the sweep in this process.
+
+The task runs only while this loop has room sockets, and stops with the last one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+
+from twitterclone.socket_threads import socket_database_sync_to_async
+
+from . import services
+from .tasks import checks_run_in_celery
+
+if TYPE_CHECKING:
+    from .consumers import RoomConsumer
+
+logger = logging.getLogger("twitterclone.rooms")
+
+
+class _Heartbeat:
+    def __init__(self) -> None:
+        self.consumers: dict[str, RoomConsumer] = {}
+        self.task: asyncio.Task | None = None
+        self.last_sweep = time.monotonic()
+
+    def add(self, consumer: RoomConsumer) -> None:
+        self.consumers[consumer.channel_name] = consumer
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self._run(), name="rooms-heartbeat")
+
+    def discard(self, consumer: RoomConsumer) -> None:
+        if self.consumers.get(consumer.channel_name) is consumer:
+            del self.consumers[consumer.channel_name]
+        if not self.consumers and self.task is not None:
+            self.task.cancel()
+            self.task = None
+
+    async def _run(self) -> None:
+        while self.consumers:
+            await asyncio.sleep(float(settings.ROOM_HEARTBEAT_SECONDS))
+            try:
+                await self.beat()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database is down: try again at the next beat
+                logger.warning("room heartbeat failed", exc_info=True)
+
+    async def beat(self) -> None:
+        channel_names = list(self.consumers)
+        if channel_names:
+            gone = await socket_database_sync_to_async(services.connections_heartbeat)(channel_names=channel_names)
+            for channel_name in gone:
+                consumer = self.consumers.get(channel_name)
+                if consumer is not None:
+                    await consumer.presence_lapsed()
+        if not checks_run_in_celery() and time.monotonic() - self.last_sweep >= settings.ROOM_PRESENCE_SWEEP_SECONDS:
+            self.last_sweep = time.monotonic()
+            await socket_database_sync_to_async(services.presence_sweep)()
+
+
+_heartbeats: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Heartbeat] = weakref.WeakKeyDictionary()
+
+
+def _for_this_loop() -> _Heartbeat:
+    loop = asyncio.get_running_loop()
+    heartbeat = _heartbeats.get(loop)
+    if heartbeat is None:
+        heartbeat = _heartbeats[loop] = _Heartbeat()
+    return heartbeat
+
+
+def register(consumer: RoomConsumer) -> None:
+    """Keeps the consumer's connection row fresh while it is open."""
+    _for_this_loop().add(consumer)
+
+
+def unregister(consumer: RoomConsumer) -> None:
+    _for_this_loop().discard(consumer)
