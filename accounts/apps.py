@@ -13,4 +13,10 @@ class AccountsConfig(AppConfig):
         CharField.register_lookup(Lower)
         EmailField.register_lookup(Lower)
 
+        from django.db.models.signals import post_delete
+
         from . import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from .models import User
+        from .sessions import user_deleted_forget_version
+
+        post_delete.connect(user_deleted_forget_version, sender=User, dispatch_uid="accounts-forget-token-version")

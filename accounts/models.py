@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
@@ -101,6 +103,10 @@ class User(AbstractUser):
     suspended_at = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.TextField(blank=True)
 
+    # Carried in every access and refresh token ("ver"); a token is valid only while it equals this.
+    # Bumped (with F()) only by accounts.sessions.sessions_revoke, never by a plain save().
+    token_version = models.PositiveIntegerField(default=0, editable=False)
+
     objects = TwitterUserManager()
 
     REQUIRED_FIELDS = ["email"]
@@ -118,6 +124,45 @@ class User(AbstractUser):
     def created_at(self):
         return self.date_joined
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_is_active = instance.__dict__.get("is_active")
+        return instance
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
+        # Reading one deferred field loads every deferred field, in one query: the request's user is
+        # built from the token with only its id (accounts.authentication), and a view that needs
+        # its fields should pay one query, not one per field.
+        deferred = self.get_deferred_fields()
+        if fields is not None and deferred and set(fields) <= deferred:
+            fields = deferred
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+
+    def save(self, *args, **kwargs) -> None:
+        """Saves the user; a new password, or deactivating the account, ends every session of it
+        (``accounts.sessions.sessions_revoke``), whoever saves it: the API, the admin, a command.
+
+        A save never writes ``token_version``: only ``sessions_revoke`` changes it (with F()), so a
+        stale instance saved later cannot bring revoked tokens back."""
+        adding = self._state.adding
+        password_changed = getattr(self, "_password", None) is not None
+        deactivated = getattr(self, "_loaded_is_active", None) is True and self.__dict__.get("is_active") is False
+        if not adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.attname
+                for field in self._meta.concrete_fields
+                if not field.primary_key
+                and field.attname != "token_version"
+                and field.attname not in self.get_deferred_fields()
+            ]
+        super().save(*args, **kwargs)
+        self._loaded_is_active = self.__dict__.get("is_active")
+        if not adding and (password_changed or deactivated):
+            from .sessions import sessions_revoke
+
+            sessions_revoke(user=self)
+
 
 class PasswordResetDevice(ThrottlingMixin, SideChannelDevice):
     """The django-otp device that issues and checks a user's password-reset codes.
@@ -131,3 +176,24 @@ class PasswordResetDevice(ThrottlingMixin, SideChannelDevice):
 
     def get_throttle_factor(self) -> int:
         return settings.PASSWORD_RESET_THROTTLE_FACTOR
+
+
+class TokenFamily(models.Model):
+    """One login's chain of refresh tokens: every token rotated from it carries its id ("fam").
+
+    Presenting a refresh token that was already rotated means two parties hold the chain, so the
+    whole family is revoked (``accounts.sessions.token_refresh``); logging out revokes it too."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="token_families")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When the family's newest refresh token expires; expired families are flushed on a schedule.
+    expires_at = models.DateTimeField(db_index=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        verbose_name_plural = "token families"
+
+    def __str__(self) -> str:
+        return f"token family {self.pk} of user {self.user_id}"

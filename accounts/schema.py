@@ -4,5 +4,5 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 
 
 class BearerJWTScheme(SimpleJWTScheme):
-    target_class = "accounts.auth.BearerJWTAuthentication"
+    target_class = "accounts.authentication.BearerJWTAuthentication"
     name = "jwtAuth"

@@ -13,22 +13,19 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from twitterclone.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
 
 from .auth import user_can_authenticate
 from .models import RESERVED_USERNAMES, PasswordResetDevice, User, username_validator
 
+# Session services (tokens, rotation, revocation) live in accounts.sessions; re-exported here.
+from .sessions import sessions_revoke as sessions_revoke
+from .sessions import token_logout as token_logout
+from .sessions import token_refresh as token_refresh
+from .sessions import tokens_for as tokens_for
+
 PROFILE_FIELDS = ("display_name", "bio", "location", "website", "avatar")
-
-
-def tokens_for(user: User) -> dict[str, str]:
-    """A new refresh token (recorded as outstanding, so it can be revoked) and its access token."""
-    refresh = RefreshToken.for_user(user)
-    return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
 def _validate_password(password: str, user: User) -> None:
@@ -96,64 +93,23 @@ def auth_login(*, login: str, password: str) -> User:
     return user
 
 
-def token_refresh(*, refresh: str) -> dict[str, str]:
-    """Rotates a refresh token: the given one is blacklisted and a new pair returned.
-
-    The outstanding-token row is locked, so two concurrent uses of one refresh token
-    cannot both succeed."""
-    invalid = NotAuthenticated("The refresh token is invalid, expired or revoked.", code="token_not_valid")
-    try:
-        token = RefreshToken(refresh)
-    except TokenError:
-        raise invalid from None
-    with transaction.atomic():
-        outstanding = OutstandingToken.objects.select_for_update().filter(jti=token["jti"]).first()
-        if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
-            raise invalid
-        user = User.objects.filter(pk=token.get("user_id")).first()
-        if not user_can_authenticate(user):
-            raise invalid
-        BlacklistedToken.objects.create(token=outstanding)
-        return tokens_for(user)
-
-
-def auth_logout(*, user: User, refresh: str) -> None:
-    """Revokes one refresh token of the user. Revoking an already revoked one is fine;
-    another user's token or garbage is a 400."""
-    try:
-        token = RefreshToken(refresh, verify=True)
-    except TokenError:
-        try:
-            token = RefreshToken(refresh, verify=False)
-        except TokenError:
-            raise InvalidInput("Invalid refresh token.", fields={"refresh": ["Invalid refresh token."]}) from None
-    if str(token.get("user_id")) != str(user.pk):
-        raise InvalidInput("Invalid refresh token.", fields={"refresh": ["Invalid refresh token."]})
-    outstanding = OutstandingToken.objects.filter(jti=token["jti"]).first()
-    if outstanding is not None:
-        BlacklistedToken.objects.get_or_create(token=outstanding)
-
-
 def tokens_revoke_all(*, user: User) -> int:
-    """Blacklists every outstanding refresh token of the user. Returns how many were revoked."""
-    pending = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
-    rows = [BlacklistedToken(token=token) for token in pending]
-    BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    """Ends every session of the user: ``accounts.sessions.sessions_revoke``."""
+    return sessions_revoke(user=user)
 
 
 def password_change(*, user: User, old_password: str, new_password: str) -> None:
-    """Changes the password after checking the old one, and revokes all refresh tokens."""
+    """Changes the password after checking the old one. Every token of the user stops working
+    and their open sockets are closed (User.save calls ``sessions_revoke``); the client logs in
+    again."""
     if not user.check_password(old_password):
         raise InvalidInput("The current password is wrong.", fields={"old_password": ["Wrong password."]})
     try:
         password_validation.validate_password(new_password, user)
     except DjangoValidationError as exc:
         raise InvalidInput("The new password is not strong enough.", fields={"new_password": exc.messages})
-    with transaction.atomic():
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        tokens_revoke_all(user=user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])  # which ends every session (User.save)
 
 
 def password_reset_request(*, email: str) -> None:

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 
 from .models import User
+from .sessions import tokens_flush_expired
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -24,3 +25,9 @@ def send_password_reset_code(user_id: int, code: str) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[user.email],
     )
+
+
+@shared_task
+def flush_expired_tokens() -> dict[str, int]:
+    """Deletes expired refresh-token records (Celery beat, hourly): ``tokens_flush_expired``."""
+    return tokens_flush_expired()

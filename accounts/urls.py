@@ -14,6 +14,7 @@ urlpatterns = [
     path("auth/login", views.LoginView.as_view(), name="auth-login"),
     path("auth/token/refresh", views.TokenRefreshView.as_view(), name="auth-refresh"),
     path("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/logout_all", views.LogoutAllView.as_view(), name="auth-logout-all"),
     path("auth/password/change", views.PasswordChangeView.as_view(), name="auth-password-change"),
     path("auth/password/reset", views.PasswordResetView.as_view(), name="auth-password-reset"),
     path("auth/password/reset/confirm", views.PasswordResetConfirmView.as_view(), name="auth-password-reset-confirm"),

@@ -89,7 +89,19 @@ class LogoutView(APIView):
     )
     def post(self, request: Request) -> Response:
         data = _validated(RefreshSerializer, request)
-        services.auth_logout(user=request.user, refresh=data["refresh"])
+        services.token_logout(user=request.user, refresh=data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    @extend_schema(
+        request=None,
+        responses={204: NO_CONTENT},
+        tags=["auth"],
+        summary="Log out everywhere: every token of yours stops working and your sockets are closed",
+    )
+    def post(self, request: Request) -> Response:
+        services.sessions_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -50,6 +50,8 @@ class NotificationConsumer(JsonSocketConsumer):
             logger.info("could not leave %s on disconnect", group, exc_info=True)
 
     async def notification_push(self, event: dict[str, Any]) -> None:
+        if not self.is_open:  # closed by us (e.g. session revoked): nothing more for this socket
+            return
         await self.send_json({"type": "notification", "notification": event["notification"]})
 
     async def session_revoked(self, event: dict[str, Any]) -> None:

@@ -266,6 +266,12 @@ def check_victim_refresh_still_works(w, response):
     assert account_services.token_refresh(refresh=w.ids["victim_refresh"])["access"]
 
 
+def check_only_my_sessions_ended(w, response):
+    check_victim_refresh_still_works(w, response)
+    with pytest.raises(Exception, match="invalid, expired or revoked"):
+        account_services.token_refresh(refresh=w.ids["my_refresh"])
+
+
 def check_my_password_changed(w, response):
     me, victim = User.objects.get(pk=w.me.pk), User.objects.get(pk=w.victim.pk)
     assert me.check_password(NEW_PASSWORD) and victim.check_password(PASSWORD)
@@ -457,6 +463,10 @@ CASES = [
     pytest.param(
         Case("post", "/api/v1/auth/logout", {"refresh": "@my_refresh"}, check=check_victim_refresh_still_works),
         id="POST auth/logout",
+    ),
+    pytest.param(
+        Case("post", "/api/v1/auth/logout_all", {}, check=check_only_my_sessions_ended),
+        id="POST auth/logout_all",
     ),
     pytest.param(
         Case(

@@ -136,6 +136,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "rooms.tasks.presence_sweep",
         "schedule": ROOM_PRESENCE_SWEEP_SECONDS,
     },
+    # Expired refresh-token records (outstanding, blacklisted, token families): hourly.
+    "accounts-flush-expired-tokens": {"task": "accounts.tasks.flush_expired_tokens", "schedule": 3600.0},
 }
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
@@ -181,6 +183,8 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_AUTHENTICATION_RULE": "accounts.auth.user_can_authenticate",
 }
+# How long the cache keeps a user's token version (accounts/sessions.py); a miss reads the row.
+TOKEN_VERSION_CACHE_SECONDS = env.int("TOKEN_VERSION_CACHE_SECONDS", default=24 * 3600)
 
 # Password reset by one-time code (django-otp device on accounts.PasswordResetDevice).
 PASSWORD_RESET_CODE_VALIDITY_SECONDS = env.int("PASSWORD_RESET_CODE_VALIDITY_SECONDS", default=600)
@@ -189,7 +193,7 @@ PASSWORD_RESET_THROTTLE_FACTOR = env.int("PASSWORD_RESET_THROTTLE_FACTOR", defau
 
 # --- REST framework -----------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.auth.BearerJWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON in and out (the contract). Only PATCH /users/me also takes multipart, for the avatar:

@@ -59,18 +59,11 @@ def token_from_scope(scope: dict) -> tuple[str | None, bool]:
 
 @socket_database_sync_to_async
 def user_for_access_token(raw_token: str):
-    from rest_framework_simplejwt.exceptions import TokenError
-    from rest_framework_simplejwt.tokens import AccessToken
+    """The user of a valid, current access token (``accounts.authentication.user_for_access_token``),
+    else AnonymousUser: a revoked token opens no socket."""
+    from accounts.authentication import user_for_access_token as resolve
 
-    from accounts.auth import user_can_authenticate
-    from accounts.models import User
-
-    try:
-        token = AccessToken(raw_token)
-        user = User.objects.get(pk=token["user_id"])
-    except (TokenError, KeyError, ValueError, TypeError, User.DoesNotExist):
-        return AnonymousUser()
-    return user if user_can_authenticate(user) else AnonymousUser()
+    return resolve(raw_token) or AnonymousUser()
 
 
 class JwtAuthMiddleware:

@@ -8,14 +8,11 @@ PASSWORD = "correct-horse-battery-staple"
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     display_name = factory.LazyAttribute(lambda u: u.username.title())
 
-    @factory.post_generation
-    def password(self, create, extracted, **kwargs):
-        self.set_password(extracted or PASSWORD)
-        if create:
-            self.save(update_fields=["password"])
+    # Hashed before the insert (``UserFactory(password="...")`` is hashed too): setting a password
+    # on a saved user ends its sessions (User.save), which a new user has no need of.
+    password = factory.django.Password(PASSWORD)

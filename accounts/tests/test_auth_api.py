@@ -132,10 +132,10 @@ def test_refresh_rotates_and_old_refresh_stops_working(api_client):
     assert response.status_code == 200
     new = response.json()
     assert new["refresh"] != tokens["refresh"] and new["access"]
+    assert api_client.post(REFRESH, {"refresh": new["refresh"]}, format="json").status_code == 200
     again = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
     assert again.status_code == 401
     assert again.json()["error"]["code"] == "token_not_valid"
-    assert api_client.post(REFRESH, {"refresh": new["refresh"]}, format="json").status_code == 200
 
 
 @pytest.mark.parametrize("garbage", ["", "abc", "a.b.c"])
@@ -235,10 +235,22 @@ def test_bad_access_tokens_are_401(api_client, header):
 
 
 def test_suspended_users_access_token_stops_working_at_once(auth_client):
+    from moderation.services import user_suspend
+
     user = UserFactory()
     client = auth_client(user)
     assert client.get("/api/v1/users/me").status_code == 200
-    User.objects.filter(pk=user.pk).update(is_suspended=True)
+    user_suspend(user=user, moderator=UserFactory(is_staff=True, is_superuser=True), reason="spam")
+    assert client.get("/api/v1/users/me").status_code == 401
+
+
+def test_deactivated_users_access_token_stops_working_at_once(auth_client):
+    user = UserFactory()
+    client = auth_client(user)
+    assert client.get("/api/v1/users/me").status_code == 200
+    user = User.objects.get(pk=user.pk)
+    user.is_active = False
+    user.save()  # as the admin's form does
     assert client.get("/api/v1/users/me").status_code == 401
 
 

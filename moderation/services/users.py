@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from twitterclone.broadcast import group_send_on_commit, user_group_name
 from twitterclone.errors import Forbidden, InvalidInput
 
 from ..models import ActionType, Report, TargetType
@@ -19,15 +18,15 @@ logger = logging.getLogger("twitterclone.moderation")
 
 
 def user_suspend(*, user: User, moderator: User, reason: str, report: Report | None = None) -> bool:
-    """Suspends an account: it can no longer log in, every refresh token is revoked, its access
-    tokens stop working on the next request, its open sockets are closed (``session.revoked`` to
-    the user's channel group after commit) and its tweets vanish for everyone else. Nothing is
-    deleted: ``user_unsuspend`` restores it all.
+    """Suspends an account: it can no longer log in, every token it holds stops working at once and
+    its open sockets are closed (``accounts.sessions.sessions_revoke``: the token version is
+    bumped, ``session.revoked`` goes to the user's channel group after commit) and its tweets
+    vanish for everyone else. Nothing is deleted: ``user_unsuspend`` restores it all.
 
     Resolves every open report on the user and on their tweets and rooms. Returns False (and
     changes nothing) when the user is already suspended. Staff accounts can be suspended only
     by a superuser, and nobody suspends themselves."""
-    from accounts.services import tokens_revoke_all
+    from accounts.services import sessions_revoke
 
     _require(moderator, "moderation.suspend_user")
     reason = _clean_reason(reason)
@@ -42,7 +41,7 @@ def user_suspend(*, user: User, moderator: User, reason: str, report: Report | N
         now = timezone.now()
         User.objects.filter(pk=user.pk).update(is_suspended=True, suspended_at=now, suspension_reason=reason)
         user.is_suspended, user.suspended_at, user.suspension_reason = True, now, reason
-        revoked = tokens_revoke_all(user=user)
+        revoked = sessions_revoke(user=user)  # every token ends; sockets closed after commit
         resolved = _resolve_reports(
             Report.objects.about_user_or_their_content(user.pk), moderator=moderator, action=ActionType.SUSPEND_USER
         )
@@ -57,7 +56,6 @@ def user_suspend(*, user: User, moderator: User, reason: str, report: Report | N
             report=report,
             details={"refresh_tokens_revoked": revoked, "reports_resolved": resolved},
         )
-        group_send_on_commit(user_group_name(user.pk), {"type": "session.revoked"})
     logger.info("user %s suspended by %s", user.pk, moderator.pk)
     return True
 

@@ -1,0 +1,118 @@
+"""Bearer JWT authentication that decodes the token once per request and reads no user row.
+
+``access_claims(request)`` decodes and verifies the request's access token once (signature,
+expiry, type) and memoizes the result on the request, so the rate limiter and DRF's
+authentication share one decode. ``BearerJWTAuthentication`` then checks the token's version
+and family with one cache read (``accounts.sessions.access_token_is_current``) and gives the view
+a user whose fields load on first use, in one query: a view that needs only ``request.user.pk``
+costs no user query at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import router
+from django.http import HttpRequest
+from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import AccessToken
+
+from .models import User
+
+_MEMO = "_twitterclone_access_token"
+
+
+class _Decoded:
+    __slots__ = ("error", "present", "token")
+
+    def __init__(self, present: bool, token: AccessToken | None, error: str | None) -> None:
+        self.present, self.token, self.error = present, token, error
+
+
+def _bearer(request: HttpRequest) -> tuple[bool, str | None]:
+    """(whether the request has a Bearer Authorization header, the raw token if well formed)."""
+    parts = request.META.get("HTTP_AUTHORIZATION", "").split()
+    if not parts or parts[0] not in jwt_settings.AUTH_HEADER_TYPES:
+        return False, None
+    return True, parts[1] if len(parts) == 2 else None
+
+
+def _decoded(request: HttpRequest | Request) -> _Decoded:
+    http_request = getattr(request, "_request", request)  # DRF's Request wraps Django's
+    memo = getattr(http_request, _MEMO, None)
+    if memo is None:
+        present, raw = _bearer(http_request)
+        token, error = None, None
+        if raw is None:
+            error = "Authorization header must contain two space-delimited values"
+        else:
+            try:
+                token = AccessToken(raw)
+            except TokenError as exc:
+                error = str(exc.args[0]) if exc.args else "Token is invalid"
+        memo = _Decoded(present, token, error)
+        setattr(http_request, _MEMO, memo)
+    return memo
+
+
+def access_claims(request: HttpRequest | Request) -> dict[str, Any] | None:
+    """The claims of the request's Bearer access token if its signature, expiry and type are
+    valid, else None. Decoded once per request (memoized on it). Says nothing about revocation:
+    that is the authentication's job (``BearerJWTAuthentication``)."""
+    token = _decoded(request).token
+    return token.payload if token is not None else None
+
+
+def user_with_id(user_id: Any) -> User:
+    """A User whose only loaded field is its id: FKs and ``pk`` comparisons cost nothing, and the
+    first read of any other field loads them all in one query (User.refresh_from_db)."""
+    return User.from_db(router.db_for_read(User), ["id"], [int(user_id)])
+
+
+class BearerJWTAuthentication(JWTAuthentication):
+    """simplejwt's Bearer authentication, with revocation and without a user query.
+
+    Refuses (401) tokens that are malformed, expired, wrongly signed, not access tokens, of an
+    older token version (password change, reset, suspension, deactivation, logout everywhere)
+    or of a revoked family (logout, refresh-token reuse)."""
+
+    def authenticate(self, request: Request) -> tuple[User, AccessToken] | None:
+        decoded = _decoded(request)
+        if not decoded.present:
+            return None
+        if decoded.token is None:
+            raise InvalidToken(decoded.error or "Token is invalid")
+        claims = decoded.token.payload
+        user_id = claims.get(jwt_settings.USER_ID_CLAIM)
+        try:
+            user = user_with_id(user_id)
+        except (TypeError, ValueError):
+            raise InvalidToken("Token contained no recognizable user identification") from None
+        # Imported here: DRF imports this module while twitterclone.errors (used by sessions) loads.
+        from .sessions import access_token_is_current
+
+        if not access_token_is_current(claims):
+            raise AuthenticationFailed("The token has been revoked.", code="token_revoked")
+        return user, decoded.token
+
+
+def user_for_access_token(raw_token: str) -> User | None:
+    """The user of an access token that is valid and current (version, family), with its row
+    loaded, or None. For socket connects, where the token is not in an Authorization header."""
+    from .auth import user_can_authenticate
+    from .sessions import access_token_is_current
+
+    try:
+        claims = AccessToken(raw_token).payload
+    except TokenError:
+        return None
+    if not access_token_is_current(claims):
+        return None
+    try:
+        user = User.objects.filter(pk=claims.get(jwt_settings.USER_ID_CLAIM)).first()
+    except (TypeError, ValueError):
+        return None
+    return user if user_can_authenticate(user) else None
