@@ -6,13 +6,14 @@ from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from twitterclone.errors import InvalidInput
+from twitterclone.jsoncodec import OrjsonParser
 from twitterclone.schema import error_response
 
 from . import selectors, services
@@ -193,7 +194,7 @@ class UserViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         tags=["users"],
         summary="Update your profile (JSON, or multipart for the avatar)",
     )
-    @action(detail=False, methods=["get", "patch"], parser_classes=[JSONParser, MultiPartParser, FormParser])
+    @action(detail=False, methods=["get", "patch"], parser_classes=[OrjsonParser, MultiPartParser, FormParser])
     def me(self, request: Request) -> Response:
         if request.method == "PATCH":
             serializer = ProfileUpdateSerializer(request.user, data=request.data, partial=True)

@@ -34,7 +34,7 @@ def database_url_for_tests() -> str:
     from django.db import connection
 
     s = connection.settings_dict
-    if s["ENGINE"] != "django.db.backends.postgresql":
+    if connection.vendor != "postgresql":
         raise RuntimeError("database_url_for_tests needs PostgreSQL")
     auth = s["USER"] or "postgres"
     if s.get("PASSWORD"):

@@ -17,10 +17,12 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .jsoncodec import json_response
 
 logger = logging.getLogger("twitterclone.errors")
 
@@ -82,9 +84,9 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict[str,
     return {"error": error}
 
 
-def error_json_response(status_code: int, code: str, message: str, **kwargs: Any) -> JsonResponse:
+def error_json_response(status_code: int, code: str, message: str, **kwargs: Any) -> HttpResponse:
     """A plain Django JSON response in the envelope, for code outside DRF views."""
-    response = JsonResponse(error_body(code, message), status=status_code)
+    response = json_response(error_body(code, message), status=status_code)
     for header, value in kwargs.get("headers", {}).items():
         response[header] = value
     return response
@@ -162,9 +164,11 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
             logger.exception("database error in %s", type(view).__name__ if view else "?")
         else:
             logger.exception("unhandled exception in %s", type(view).__name__ if view else "?")
-        return Response(
+        response = Response(
             error_body("server_error", "An internal error occurred."), status=status.HTTP_500_INTERNAL_SERVER_ERROR
         )
+        response._has_been_logged = True  # logged above, with the traceback: django.request need not
+        return response
 
     assert isinstance(exc, exceptions.APIException)
     if isinstance(exc, exceptions.ValidationError):

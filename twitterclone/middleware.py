@@ -1,4 +1,5 @@
-"""HTTP middleware: body-size limit and JSON errors for API paths outside DRF views."""
+"""HTTP middleware: body-size limit, JSON errors for API paths outside DRF views, and the browser-only
+middleware (sessions, CSRF, messages) that API paths skip."""
 
 from __future__ import annotations
 
@@ -6,8 +7,12 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 
 from .errors import error_json_response
 
@@ -55,8 +60,51 @@ class JsonErrorMiddleware:
                 headers={"Retry-After": "5"},
             )
         logger.exception("unhandled exception on %s", request.path)
-        return error_json_response(500, "server_error", "An internal error occurred.")
+        response = error_json_response(500, "server_error", "An internal error occurred.")
+        response._has_been_logged = True  # logged above, with the traceback: django.request need not
+        return response
 
 
 def _is_json(response: HttpResponse) -> bool:
     return response.get("Content-Type", "").startswith("application/json")
+
+
+def _skipped_for_api(base: type) -> type:
+    """``base`` (a Django middleware) that does nothing on API paths.
+
+    The API authenticates with Bearer tokens and keeps no browser state, so sessions, CSRF and
+    messages are work for nothing there (and would set cookies); the admin and the HTML pages keep
+    them. Subclasses, so Django's system checks still find the middleware the admin needs.
+    """
+
+    class SkippedForApi(base):
+        def __call__(self, request: HttpRequest):
+            if is_api_path(request.path):
+                self.prepare_api_request(request)
+                return self.get_response(request)
+            return super().__call__(request)
+
+        def process_view(self, request: HttpRequest, *args, **kwargs):
+            if is_api_path(request.path) or not hasattr(super(), "process_view"):
+                return None
+            return super().process_view(request, *args, **kwargs)
+
+        def prepare_api_request(self, request: HttpRequest) -> None:
+            pass
+
+    SkippedForApi.__name__ = SkippedForApi.__qualname__ = f"{base.__name__}SkippedForApi"
+    return SkippedForApi
+
+
+BrowserSessionMiddleware = _skipped_for_api(SessionMiddleware)
+BrowserCsrfViewMiddleware = _skipped_for_api(CsrfViewMiddleware)
+BrowserMessageMiddleware = _skipped_for_api(MessageMiddleware)
+
+
+class BrowserAuthenticationMiddleware(_skipped_for_api(AuthenticationMiddleware)):
+    def prepare_api_request(self, request: HttpRequest) -> None:
+        # DRF's authentication sets the real user; until then (or for plain Django views on API
+        # paths) the request is anonymous rather than missing the attribute.
+        from django.contrib.auth.models import AnonymousUser
+
+        request.user = AnonymousUser()
