@@ -244,7 +244,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# --- Rate limits (twitterclone/ratelimit.py), modelled on Mastodon's ----------------
+# --- Rate limits (twitterclone/ratelimit/), modelled on Mastodon's -----------------
 # Each rate is "N/<k><unit>" (s, m, h, d): a GCRA bucket of N that refills one every period/N, kept
 # in Redis when set (one round trip per request), else in the local-memory cache.
 # Override any rate with the environment: RATE_LIMIT_<NAME>=N/period, e.g. RATE_LIMIT_API=600/5m.
