@@ -32,4 +32,3 @@ def _imported_modules(path: Path) -> set[str]:
 )
 def test_feeds_services_and_selectors_never_import_tasks(source):
     assert "tweets.tasks" not in _imported_modules(TWEETS / source)
-
