@@ -6,6 +6,9 @@ Every change of a tweet goes through one of these functions. Rules kept here:
   check in Python), so they stay exact under concurrency;
 - row locks are always taken tweets first, then users, each in ascending id order
   (no deadlock between two actions touching the same rows);
+- a row that references an existing tweet (like, retweet, bookmark) is inserted only while
+  ``_hold_against_delete`` keeps that tweet from being deleted: PostgreSQL checks foreign keys
+  at COMMIT, outside any savepoint, so a concurrent delete must wait, or win and be seen;
 - notifications are stored in the same transaction (``notification_create``), timeline
   fan-out leaves only through ``transaction.on_commit``;
 - a retweet is resolved to its original for every interaction (liking, quoting, replying to
@@ -17,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -65,6 +68,27 @@ def _interaction_target(*, actor: User, tweet_id: int, field: str | None = None)
     if not Tweet.objects.visible_to(actor).filter(pk=tweet.pk).exists():
         raise NotFound("No such tweet.", fields=fields)
     return tweet
+
+
+def _hold_against_delete(tweet_id: int) -> None:
+    """Keeps the tweet from being deleted until the current transaction ends, or raises
+    NotFound if it is already gone. Call inside ``transaction.atomic()``, before inserting a row
+    that references the tweet.
+
+    On PostgreSQL this is a ``FOR KEY SHARE`` row lock, the lock a foreign-key check itself
+    takes: it conflicts only with a delete (or a key change), not with other likers or with
+    the counter updates, so concurrent likes of one tweet do not queue behind each other. A
+    delete that started first is waited for, and then the row is seen to be gone. SQLite
+    serializes writers, so a plain existence check inside the transaction is enough there."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Tweet._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [tweet_id])  # noqa: S608
+            found = cursor.fetchone() is not None
+    else:
+        found = Tweet.objects.filter(pk=tweet_id).exists()
+    if not found:
+        raise NotFound("No such tweet.")
 
 
 def _check_shareable(*, actor: User, tweet: Tweet, action: str) -> None:
@@ -237,14 +261,13 @@ def retweet_create(*, user: User, tweet_id: int) -> int:
     original = _interaction_target(actor=user, tweet_id=tweet_id)
     _check_shareable(actor=user, tweet=original, action="retweet")
     with transaction.atomic():
+        _hold_against_delete(original.pk)
         try:
             with transaction.atomic():
                 retweet = Tweet.objects.create(
                     author=user, text="", retweet_of=original, visibility=original.visibility
                 )
         except IntegrityError:
-            if not Tweet.objects.filter(pk=original.pk).exists():
-                raise NotFound("No such tweet.") from None
             return original.pk  # already retweeted
         _increment(Tweet, original.pk, "retweet_count", 1)
         _increment(User, user.pk, "tweets_count", 1)
@@ -278,11 +301,12 @@ def like_create(*, user: User, tweet_id: int) -> int:
     Notifies the author. Returns the liked tweet's id."""
     tweet = _interaction_target(actor=user, tweet_id=tweet_id)
     with transaction.atomic():
+        _hold_against_delete(tweet.pk)
         try:
             with transaction.atomic():
                 Like.objects.create(user=user, tweet=tweet)
         except IntegrityError:
-            return tweet.pk  # already liked (or the tweet was deleted meanwhile)
+            return tweet.pk  # already liked
         _increment(Tweet, tweet.pk, "like_count", 1)
         notification_create(recipient_id=tweet.author_id, actor_id=user.pk, type="like", tweet_id=tweet.pk)
     return tweet.pk
@@ -309,7 +333,9 @@ def bookmark_create(*, user: User, tweet_id: int) -> int:
         tweet = Tweet.objects.filter(pk=tweet.retweet_of_id).first()
     if tweet is None or not Tweet.objects.visible_to(user).filter(pk=tweet.pk).exists():
         raise NotFound("No such tweet.")
-    Bookmark.objects.bulk_create([Bookmark(user=user, tweet=tweet)], ignore_conflicts=True)
+    with transaction.atomic():
+        _hold_against_delete(tweet.pk)
+        Bookmark.objects.bulk_create([Bookmark(user=user, tweet=tweet)], ignore_conflicts=True)
     return tweet.pk
 
 
