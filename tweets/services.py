@@ -229,9 +229,24 @@ def tweet_delete(*, tweet: Tweet, actor: User) -> None:
     Deleting an original also deletes its retweets (and their authors' ``tweets_count``);
     replies and quotes stay, keeping the deleted id in ``reply_to`` / ``quote_of``. Counters
     of the parent, quoted or retweeted tweet and of the authors stay exact; the tweet and its
-    retweets leave every home feed after commit. Deleting an already deleted tweet is 404."""
-    if tweet.author_id != actor.pk and not actor.has_perm(DELETE_PERMISSION):
-        raise Forbidden("Only the author or a moderator can delete a tweet.")
+    retweets leave every home feed after commit. Deleting an already deleted tweet is 404.
+
+    Deleting someone else's tweet is a moderator action, whichever way it comes (API or admin):
+    it goes through ``moderation.services.tweet_remove``, which records it in the moderation log
+    and resolves the open reports on the tweet (and refuses non-staff accounts)."""
+    if tweet.author_id != actor.pk:
+        if not actor.has_perm(DELETE_PERMISSION):
+            raise Forbidden("Only the author or a moderator can delete a tweet.")
+        from moderation.services import API_REASON, tweet_remove
+
+        tweet_remove(tweet=tweet, moderator=actor, reason=API_REASON, via="api")
+        return
+    tweet_destroy(tweet=tweet)
+
+
+def tweet_destroy(*, tweet: Tweet) -> None:
+    """Deletes a tweet (as ``tweet_delete`` describes) with no permission check: for
+    ``tweet_delete`` (the author) and ``moderation.services.tweet_remove`` (a moderator, logged)."""
     with transaction.atomic():
         current = Tweet.objects.select_for_update().filter(pk=tweet.pk).first()
         if current is None:

@@ -11,12 +11,13 @@ Modules: ``reports`` (reports from users), ``users`` (suspensions, profile edits
 """
 
 from ._log import SNAPSHOT_MAX_LENGTH
-from .content import room_end_by_moderator, tweet_hide, tweet_remove, tweet_unhide
+from .content import API_REASON, room_end_by_moderator, tweet_hide, tweet_remove, tweet_unhide
 from .queue import ReportAction, report_act, report_available_actions, report_dismiss, report_subject_user_id
 from .reports import COMMENT_MAX_LENGTH, report_create
 from .users import MODERATOR_EDITABLE_PROFILE_FIELDS, user_profile_edit_record, user_suspend, user_unsuspend
 
 __all__ = [
+    "API_REASON",
     "COMMENT_MAX_LENGTH",
     "MODERATOR_EDITABLE_PROFILE_FIELDS",
     "SNAPSHOT_MAX_LENGTH",

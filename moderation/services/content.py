@@ -67,11 +67,15 @@ def tweet_unhide(*, tweet, moderator: User, reason: str) -> bool:
     return True
 
 
-def tweet_remove(*, tweet, moderator: User, reason: str, report: Report | None = None) -> None:
-    """Deletes a tweet for good through ``tweets.services.tweet_delete`` (counters, retweets and
+# The reason logged for a moderator's delete or room end through the public API, which takes none.
+API_REASON = "Through the public API (no reason given)."
+
+
+def tweet_remove(*, tweet, moderator: User, reason: str, report: Report | None = None, via: str = "admin") -> None:
+    """Deletes a tweet for good through ``tweets.services.tweet_destroy`` (counters, retweets and
     the rest are that service's business). The open reports on it are resolved first; the
-    reports and the log entry keep what the tweet said."""
-    from tweets.services import tweet_delete
+    reports and the log entry keep what the tweet said. ``via`` ("admin" or "api") is logged."""
+    from tweets.services import tweet_destroy
 
     _require(moderator, "tweets.delete_tweet")
     reason = _clean_reason(reason)
@@ -86,17 +90,19 @@ def tweet_remove(*, tweet, moderator: User, reason: str, report: Report | None =
             subject_user_id=tweet.author_id,
             reason=reason,
             report=report,
-            details={"reports_resolved": resolved},
+            details={"reports_resolved": resolved, "via": via},
         )
-        tweet_delete(tweet=tweet, actor=moderator)
+        tweet_destroy(tweet=tweet)
 
 
-def room_end_by_moderator(*, room, moderator: User, reason: str, report: Report | None = None) -> bool:
-    """Ends a live room through ``rooms.services.room_end``, so participants are told exactly as
-    when the host ends it. Resolves the open reports on the room. Returns False when the room
-    was not live."""
+def room_end_by_moderator(
+    *, room, moderator: User, reason: str, report: Report | None = None, via: str = "admin"
+) -> bool:
+    """Ends a live room through ``rooms.services.room_end_unchecked``, so participants are told
+    exactly as when the host ends it. Resolves the open reports on the room. Returns False when
+    the room was not live. ``via`` ("admin" or "api") is logged."""
     from rooms.models import Room, RoomState
-    from rooms.services import room_end
+    from rooms.services import room_end_unchecked
 
     _require(moderator, "rooms.change_room")
     reason = _clean_reason(reason)
@@ -104,7 +110,7 @@ def room_end_by_moderator(*, room, moderator: User, reason: str, report: Report 
         current = Room.objects.select_for_update().select_related("host").get(pk=room.pk)
         if current.state != RoomState.LIVE:
             return False
-        room_end(room=current, by_user=moderator)
+        room_end_unchecked(room=current)
         resolved = _resolve_reports(current.reports.all(), moderator=moderator, action=ActionType.END_ROOM)
         _log(
             moderator=moderator,
@@ -115,7 +121,7 @@ def room_end_by_moderator(*, room, moderator: User, reason: str, report: Report 
             subject_user_id=current.host_id,
             reason=reason,
             report=report,
-            details={"reports_resolved": resolved},
+            details={"reports_resolved": resolved, "via": via},
         )
     room.state = current.state
     return True

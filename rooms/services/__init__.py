@@ -19,7 +19,7 @@ Modules: ``lifecycle`` (rooms), ``participants`` (joining, hands, roles, mutes),
 """
 
 from ._base import grace_seconds_for, max_cohosts, max_listeners, max_speakers
-from .lifecycle import room_create, room_delete, room_end, room_start, room_update
+from .lifecycle import room_create, room_delete, room_end, room_end_unchecked, room_start, room_update
 from .participants import (
     hand_lower,
     hand_raise,
@@ -58,6 +58,7 @@ __all__ = [
     "room_create",
     "room_delete",
     "room_end",
+    "room_end_unchecked",
     "room_start",
     "room_update",
     "self_mute_set",

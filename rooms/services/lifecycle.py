@@ -115,7 +115,11 @@ def room_end(*, room: Room, by_user) -> Room:
     Every present participant is marked as left, and after commit every socket in the room
     receives ``room_ended`` and is closed. Ending an ended room changes nothing; a room that
     has not started cannot be ended (delete it instead). The given ``room`` object is updated
-    too (state, ended_at), so a caller holding it sees the end."""
+    too (state, ended_at), so a caller holding it sees the end.
+
+    A moderator's end is a moderator action, whichever way it comes (API or admin): it goes
+    through ``moderation.services.room_end_by_moderator``, which records it in the moderation log
+    and resolves the open reports on the room (and refuses non-staff accounts)."""
     with transaction.atomic():
         locked = lock_room(room.pk)
         if locked.host_id != by_user.pk and not by_user.has_perm("rooms.change_room"):
@@ -123,9 +127,24 @@ def room_end(*, room: Room, by_user) -> Room:
         if locked.state == RoomState.SCHEDULED:
             raise Conflict("The room has not started; delete it instead.", code="room_not_live")
         if locked.state == RoomState.LIVE:
-            end_locked(locked)
+            if locked.host_id == by_user.pk:
+                end_locked(locked)
+            else:
+                from moderation.services import API_REASON, room_end_by_moderator
+
+                room_end_by_moderator(room=locked, moderator=by_user, reason=API_REASON, via="api")
     copy_room_state(room, locked)
     return room
+
+
+def room_end_unchecked(*, room: Room) -> None:
+    """Ends a live room (as ``room_end`` describes) with no permission check: for
+    ``moderation.services.room_end_by_moderator``, which checks the moderator and logs."""
+    with transaction.atomic():
+        locked = lock_room(room.pk)
+        if locked.state == RoomState.LIVE:
+            end_locked(locked)
+    copy_room_state(room, locked)
 
 
 def end_locked(room: Room) -> None:

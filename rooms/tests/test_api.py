@@ -285,6 +285,9 @@ def test_another_user_cannot_end_the_room(auth_client, room, user):
 
 
 def test_a_moderator_may_end_any_live_room(auth_client, room, user):
+    # A moderator is a staff account with the permission; the end is logged (moderation/tests).
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
     user.user_permissions.add(Permission.objects.get(codename="change_room", content_type__app_label="rooms"))
     response = auth_client(user).post(url(room, "/end"))
     assert response.status_code == 200

@@ -199,7 +199,7 @@ def test_delete_invisible_tweet_is_404(user, other_user, auth_client, post):
 
 def test_moderator_with_permission_can_delete(user, auth_client, post):
     body = post(user)
-    moderator = UserFactory()
+    moderator = UserFactory(is_staff=True)  # moderators are staff; the delete is logged (moderation/tests)
     group = Group.objects.create(name="test-moderators")
     group.permissions.add(Permission.objects.get(codename="delete_tweet", content_type__app_label="tweets"))
     moderator.groups.add(group)
