@@ -268,6 +268,14 @@ def _blacklist_outstanding(user: User) -> int:
     return len(rows)
 
 
+def _oauth_tokens_delete(user: User) -> None:
+    from oauth2_provider.models import AccessToken, Grant, RefreshToken
+
+    RefreshToken.objects.filter(user=user).delete()
+    AccessToken.objects.filter(user=user).delete()
+    Grant.objects.filter(user=user).delete()
+
+
 def sessions_revoke(*, user: User) -> int:
     """Ends every session of the user at once: bumps the token version (every access and refresh
     token issued so far stops working on its next use), blacklists the outstanding refresh tokens,
@@ -275,13 +283,14 @@ def sessions_revoke(*, user: User) -> int:
     (``session.revoked`` to the user's group: consumers close with 4001).
 
     Called by password change and reset, deactivation (``User.save``), suspension and
-    ``logout_all``; other kinds of tokens (OAuth) should end with it too. Returns how many refresh
-    tokens were blacklisted."""
+    ``logout_all``. The user's OAuth tokens and pending authorization codes (Mastodon clients) are
+    deleted in the same transaction. Returns how many refresh tokens were blacklisted."""
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
         version = User.objects.filter(pk=user.pk).values_list("token_version", flat=True).get()
         user.token_version = version
         revoked = _blacklist_outstanding(user)
+        _oauth_tokens_delete(user)
         key = _version_key(user.pk)
         # Dropped now, so the next check reads the row (which this transaction already changed, and
         # others will see once it commits); written after commit. Never written early: a rollback
