@@ -73,7 +73,7 @@ def _field(request: HttpRequest, name: str) -> str | None:
         if content_type.startswith("application/json"):
             body = orjson.loads(request.body or b"{}")
             value = body.get(name) if isinstance(body, dict) else None
-        elif content_type.startswith("application/x-www-form-urlencoded"):
+        elif content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             value = request.POST.get(name)
     except Exception:  # unreadable bodies are rejected later by the parser with a 400
         return None
@@ -151,7 +151,7 @@ class RateLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not settings.RATE_LIMITS_ENABLED or not request.path.startswith("/api/") or _is_preflight(request):
+        if not settings.RATE_LIMITS_ENABLED or not request.path.startswith(("/api/", "/oauth/")) or _is_preflight(request):
             return self.get_response(request)
         limits = []
         for name in limits_for(request):
