@@ -43,12 +43,14 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "django_otp",
+    "oauth2_provider",
     "accounts",
     "social",
     "tweets",
     "notifications",
     "rooms",
     "moderation",
+    "mastodon_api",
 ]
 
 MIDDLEWARE = [
@@ -268,6 +270,9 @@ _DEFAULT_RATE_LIMITS = {
     "delete": ("30/30m", "user"),
     "follow": ("400/1d", "user"),
     "report": ("50/1d", "user"),
+    # Mastodon clients' OAuth endpoints (the password grant and the sign-in page check passwords).
+    "oauth_token_ip": ("60/5m", "ip"),
+    "oauth_login_name": ("25/1h", "field:username"),
 }
 RATE_LIMITS = {
     name: {"rate": env(f"RATE_LIMIT_{name.upper()}", default=rate), "per": per}
@@ -284,6 +289,8 @@ RATE_LIMIT_RULES = [
     ("DELETE", r"^/api/v1/tweets/[^/]+$", ["delete"]),
     ("POST", r"^/api/v1/users/[^/]+/follow$", ["follow"]),
     ("POST", r"^/api/v1/reports$", ["report"]),
+    ("POST", r"^/oauth/token/?$", ["oauth_token_ip", "oauth_login_name"]),
+    ("POST", r"^/oauth/login/?$", ["login_ip", "login_name"]),
 ]
 
 # --- Static, media, uploads -------------------------------------------------
@@ -403,3 +410,64 @@ TIMELINE_PULL_THRESHOLD = env.int("TIMELINE_PULL_THRESHOLD", default=2000)
 TIMELINE_FEED_TTL_SECONDS = env.int("TIMELINE_FEED_TTL_SECONDS", default=3600)
 # Followers per fan-out task: a large fan-out is a chain of tasks that several workers share.
 TIMELINE_FAN_OUT_CHUNK = env.int("TIMELINE_FAN_OUT_CHUNK", default=1000)
+
+# --- Mastodon client API (mastodon_api/, docs/mastodon.md) ----------------------
+# OAuth 2 by django-oauth-toolkit. Mastodon's tokens do not expire, and clients never refresh
+# them: the default lifetime is long (revocation, password change and suspension end them).
+MASTODON_TOKEN_LIFETIME_SECONDS = env.int("MASTODON_TOKEN_LIFETIME_SECONDS", default=365 * 24 * 3600)
+# The resource-owner password grant, for scripts and CLIs (toot, Mastodon.py's log_in).
+MASTODON_PASSWORD_GRANT_ENABLED = env.bool("MASTODON_PASSWORD_GRANT_ENABLED", default=True)
+# Named explicitly so that migrations referring to these swappable models resolve.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "read": "read all your data",
+        "write": "change all your data",
+        "follow": "follow, block and mute accounts",
+        "push": "receive push notifications",
+        "profile": "read your profile",
+        **{
+            f"read:{part}": f"read your {part}"
+            for part in (
+                "accounts",
+                "blocks",
+                "bookmarks",
+                "favourites",
+                "filters",
+                "follows",
+                "lists",
+                "mutes",
+                "notifications",
+                "search",
+                "statuses",
+            )
+        },
+        **{
+            f"write:{part}": f"change your {part}"
+            for part in (
+                "accounts",
+                "blocks",
+                "bookmarks",
+                "conversations",
+                "favourites",
+                "filters",
+                "follows",
+                "lists",
+                "media",
+                "mutes",
+                "notifications",
+                "reports",
+                "statuses",
+            )
+        },
+    },
+    "DEFAULT_SCOPES": ["read"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": MASTODON_TOKEN_LIFETIME_SECONDS,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
+    # PKCE is optional (most Mastodon apps do not send it); a code issued with a challenge needs its verifier.
+    "PKCE_REQUIRED": False,
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "OAUTH2_VALIDATOR_CLASS": "mastodon_api.oauth.MastodonOAuth2Validator",
+    "OAUTH2_BACKEND_CLASS": "mastodon_api.oauth.FormOrJSONOAuthLibCore",
+    "OAUTH2_SERVER_CLASS": "mastodon_api.oauth.MastodonServer",
+}

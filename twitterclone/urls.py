@@ -20,6 +20,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The Mastodon client API first: where a path exists in both APIs, it decides by the token.
+    path("", include("mastodon_api.urls")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

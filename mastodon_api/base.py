@@ -1,0 +1,111 @@
+"""What every Mastodon endpoint shares: OAuth token authentication, scope checks, Mastodon's
+error shape, and parsing of JSON or form bodies.
+
+Errors come from the same domain errors and DRF exceptions as our own API, through our own
+handler (``twitterclone.errors.api_exception_handler``), and are then reshaped the Mastodon way:
+``{"error": "<message>"}``, with 422 for invalid input (Mastodon's "Validation failed")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from rest_framework import exceptions
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.auth import user_can_authenticate
+from twitterclone.errors import DomainError, api_exception_handler
+
+from .scopes import covers
+
+
+class MastodonTokenAuthentication(OAuth2Authentication):
+    """A django-oauth-toolkit access token. A token of a suspended or deactivated user is refused
+    (the user row is read on every request); a client-credentials token has no user."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user, token = result
+        if user is None:
+            return AnonymousUser(), token
+        if not user_can_authenticate(user):
+            raise exceptions.AuthenticationFailed("Your login is currently disabled")
+        return user, token
+
+
+class UserRequired(DomainError):
+    status_code = 422
+    code = "user_required"
+    default_message = "This method requires an authenticated user"
+
+
+class MastodonScopePermission(BasePermission):
+    """The view's ``scopes`` say which scope each method needs (``{"GET": "read:accounts"}``, or a
+    tuple of scopes any of which will do);
+    ``anonymous_methods`` may be called without a token, ``app_token_methods`` with a token that has
+    no user (client credentials)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        token = request.auth
+        method = request.method or "GET"
+        if not hasattr(view, method.lower()):
+            return True  # the view answers 405
+        if token is None:
+            # A token that was sent but is not valid is refused even where none is needed, as Mastodon does.
+            sent = request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("bearer")
+            if method in view.anonymous_methods and not sent:
+                return True
+            raise exceptions.NotAuthenticated("The access token is invalid")
+        required = view.scopes.get(method)
+        alternatives = (required,) if isinstance(required, str) else required or ()
+        granted = token.scope.split()
+        if alternatives and not any(covers(granted, scope) for scope in alternatives):
+            raise exceptions.PermissionDenied("This action is outside the authorized scopes")
+        if not request.user.is_authenticated and method not in view.app_token_methods + view.anonymous_methods:
+            raise UserRequired()
+        return True
+
+
+def mastodon_exception_handler(exc: Exception, context: dict) -> Response:
+    """Our handler, then Mastodon's shape: ``{"error": message}``, 422 for invalid input."""
+    response = api_exception_handler(exc, context)
+    envelope = response.data.get("error") if isinstance(response.data, dict) else None
+    if not isinstance(envelope, dict):
+        return response
+    message = envelope.get("message") or "Error"
+    if response.status_code == 400 and envelope.get("code") != "parse_error":
+        response.status_code = 422
+        fields = envelope.get("fields") or {}
+        if fields and not message.startswith("Validation failed"):
+            details = "; ".join(f"{name}: {', '.join(map(str, errors))}" for name, errors in fields.items())
+            message = f"Validation failed: {details}"
+    elif response.status_code == 404:
+        message = "Record not found"
+    response.data = {"error": message}
+    return response
+
+
+class MastodonView(APIView):
+    """Base of every Mastodon endpoint (see the module docstring)."""
+
+    authentication_classes = [MastodonTokenAuthentication]
+    permission_classes = [MastodonScopePermission]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    scopes: dict[str, str | tuple[str, ...]] = {}
+    schema = None  # Mastodon's documentation is the reference for these (docs/mastodon.md), not our schema
+    anonymous_methods: tuple[str, ...] = ()
+    app_token_methods: tuple[str, ...] = ()
+
+    def get_exception_handler(self):
+        return mastodon_exception_handler
+
+
+def absolute(request: Request, path: str) -> str:
+    return request.build_absolute_uri(path)

@@ -1,0 +1,58 @@
+"""Reads the Mastodon shapes need beyond the other apps' selectors."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.models import User
+from tweets.models import Tweet
+
+logger = logging.getLogger("twitterclone.mastodon")
+STATS_CACHE_SECONDS = 300
+
+
+def last_status_at_for(*, user: User) -> datetime | None:
+    """When ``user`` last posted (their latest tweet not hidden by moderators), or None."""
+    return (
+        Tweet.objects.filter(author=user, is_hidden=False).order_by("-id").values_list("created_at", flat=True).first()
+    )
+
+
+def instance_stats() -> dict[str, int]:
+    """Counts for the instance and nodeinfo documents: visible users, those who logged in within
+    30 and 180 days, and posts (not retweets, not hidden). Cached for five minutes: clients ask for
+    the instance often, and counting a large tweets table is not free."""
+    try:
+        cached = cache.get("mastodon:instance_stats")
+    except Exception:  # the cache (Redis) is down: count anyway
+        logger.warning("cache unavailable for instance stats", exc_info=True)
+        cached = None
+    if cached is not None:
+        return cached
+    stats = _count_stats()
+    try:
+        cache.set("mastodon:instance_stats", stats, STATS_CACHE_SECONDS)
+    except Exception:
+        logger.warning("cache unavailable for instance stats", exc_info=True)
+    return stats
+
+
+def _count_stats() -> dict[str, int]:
+    now = timezone.now()
+    users = User.objects.active().aggregate(
+        total=Count("pk"),
+        month=Count("pk", filter=Q(last_login__gte=now - timedelta(days=30))),
+        halfyear=Count("pk", filter=Q(last_login__gte=now - timedelta(days=180))),
+    )
+    posts = Tweet.objects.filter(is_hidden=False, retweet_of__isnull=True).count()
+    return {
+        "users": users["total"],
+        "active_month": users["month"],
+        "active_halfyear": users["halfyear"],
+        "posts": posts,
+    }
