@@ -151,7 +151,11 @@ class RateLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not settings.RATE_LIMITS_ENABLED or not request.path.startswith(("/api/", "/oauth/")) or _is_preflight(request):
+        if (
+            not settings.RATE_LIMITS_ENABLED
+            or not request.path.startswith(("/api/", "/oauth/"))
+            or _is_preflight(request)
+        ):
             return self.get_response(request)
         limits = []
         for name in limits_for(request):
