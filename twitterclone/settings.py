@@ -470,4 +470,17 @@ OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "mastodon_api.oauth.MastodonOAuth2Validator",
     "OAUTH2_BACKEND_CLASS": "mastodon_api.oauth.FormOrJSONOAuthLibCore",
     "OAUTH2_SERVER_CLASS": "mastodon_api.oauth.MastodonServer",
+    # RFC 9700 (OAuth security best practice) where Mastodon clients are not hurt by it: no implicit
+    # grant, PKCE S256 only, tokens only in headers (streaming reads its own), the `iss` response
+    # parameter, tokens stored hashed, refresh-token replay revoking the family.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
 }
+# Deliberate departures from RFC 9700 for Mastodon clients (docs/mastodon.md): the password grant
+# (toot, Mastodon.py; MASTODON_PASSWORD_GRANT_ENABLED turns it off), http redirect URIs (native apps'
+# loopback callbacks, local development) and optional PKCE (most Mastodon apps send none).
+SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W002", "oauth2_provider.W008", "oauth2_provider.W010"]
