@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import exceptions
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from accounts.auth import user_can_authenticate
 from twitterclone.errors import DomainError, api_exception_handler
+from twitterclone.jsoncodec import OrjsonParser
 
 from .scopes import covers
 
@@ -97,7 +98,7 @@ class MastodonView(APIView):
 
     authentication_classes = [MastodonTokenAuthentication]
     permission_classes = [MastodonScopePermission]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [OrjsonParser, FormParser, MultiPartParser]
     scopes: dict[str, str | tuple[str, ...]] = {}
     schema = None  # Mastodon's documentation is the reference for these (docs/mastodon.md), not our schema
     anonymous_methods: tuple[str, ...] = ()

@@ -483,4 +483,4 @@ OAUTH2_PROVIDER = {
 # Deliberate departures from RFC 9700 for Mastodon clients (docs/mastodon.md): the password grant
 # (toot, Mastodon.py; MASTODON_PASSWORD_GRANT_ENABLED turns it off), http redirect URIs (native apps'
 # loopback callbacks, local development) and optional PKCE (most Mastodon apps send none).
-SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W002", "oauth2_provider.W008", "oauth2_provider.W010"]
+SILENCED_SYSTEM_CHECKS += ["oauth2_provider.W002", "oauth2_provider.W008", "oauth2_provider.W010"]

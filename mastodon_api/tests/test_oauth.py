@@ -379,3 +379,17 @@ def test_password_grant_is_rate_limited_per_username(client, mastodon_app, user,
     # Another name from the same address is not affected.
     other = UserFactory()
     assert send({**body, "username": other.username, "password": PASSWORD}).status_code == 200
+
+
+def test_logout_all_ends_oauth_tokens(client, mastodon_app, user, auth_client):
+    token = password_grant(client, mastodon_app, username=user.username).json()["access_token"]
+    assert auth_client(user).post("/api/v1/auth/logout_all").status_code == 204
+    assert client.get("/api/v1/accounts/verify_credentials", **_bearer(token)).status_code == 401
+
+
+def test_deactivation_ends_oauth_tokens(client, mastodon_app, user):
+    token = password_grant(client, mastodon_app, username=user.username).json()["access_token"]
+    user.is_active = False
+    user.save()
+    assert not AccessToken.objects.filter(user=user).exists()
+    assert client.get("/api/v1/accounts/verify_credentials", **_bearer(token)).status_code == 401
