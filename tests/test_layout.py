@@ -147,6 +147,17 @@ def test_a_post_through_the_proxy_reaches_followers_on_both_daphne_processes(lay
     assert like["actor"]["username"] == "lay_fan1"
 
 
+def test_mastodon_streaming_paths_go_to_daphne_and_the_rest_to_gunicorn(layout):
+    for path in ("/api/v1/streaming", "/api/v1/streaming/user", "/api/v1/streaming/public/local"):
+        response = httpx.get(f"{layout.base_url}{path}?probe=1", timeout=30)
+        assert response.status_code < 500, response.text
+    httpx.get(f"{layout.base_url}/api/v1/streamingx?probe=1", timeout=30)  # not a streaming path
+    daphne_logs = "".join((layout.workdir / f"{ws.name}.log").read_text() for ws in layout.ws)
+    for path in ("/api/v1/streaming", "/api/v1/streaming/user", "/api/v1/streaming/public/local"):
+        assert f'"GET {path}?probe=1"' in daphne_logs, path
+    assert "/api/v1/streamingx" not in daphne_logs
+
+
 @dataclass
 class Outcome:
     method: str
