@@ -1,7 +1,7 @@
 # Two images from one file (docker-compose.yml builds both):
 #   target "proxy": Debian's nginx with deploy/nginx.conf (routes /ws/ and /api/v1/streaming to
 #                   the "ws" service, everything else to "web");
-#   target "app" (the default): the Django project; CMD is the HTTP server (gunicorn, WSGI), and
+#   target "app" (the default): the Django project; CMD is the HTTP server (granian, WSGI), and
 #                   the same image runs daphne (ws), the Celery worker and beat.
 
 FROM debian:bookworm-slim AS proxy
@@ -25,4 +25,4 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --noinput --verbosity 0
 USER app
 
 EXPOSE 8000 8001
-CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py", "--bind", "0.0.0.0:8000"]
+CMD ["sh", "-c", "exec granian --interface wsgi --no-ws --respawn-failed-workers --http1-header-read-timeout 60000 --log-level warning --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY:-$(nproc)} --blocking-threads ${HTTP_WORKER_THREADS:-4} twitterclone.wsgi:application"]

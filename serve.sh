@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The production layout on this machine, without Docker: nginx (Debian's package, installed with
 # apt-get when missing) on http://localhost:${PORT:-8000} routes /ws/ and /api/v1/streaming to
-# daphne and everything else to gunicorn (one process per core, a few threads each), with a
+# daphne and everything else to granian (WSGI; one process per core, a few threads each), with a
 # Celery worker and Celery beat, all on the PostgreSQL and Redis of DATABASE_URL and REDIS_URL.
 # Ctrl-C stops it all. Settings: docs/deployment.md.
 set -euo pipefail

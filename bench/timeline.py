@@ -1,4 +1,4 @@
-"""Timeline benchmark: the production layout (deploy/layout.py: nginx in front of gunicorn HTTP
+"""Timeline benchmark: the production layout (deploy/layout.py: nginx in front of granian HTTP
 processes and a daphne) on PostgreSQL + Redis, seeded with a realistic network, driven over HTTP
 from this separate process.
 
@@ -7,7 +7,7 @@ from this separate process.
     .venv/bin/python bench/timeline.py --server gunicorn,granian,daphne --workers 1,2
 
 Each deployment (HTTP server x number of HTTP processes, --server and --workers; 1 and 2
-processes of gunicorn by default) runs in turn on the same data in one run. Prints throughput and
+processes of granian by default) runs in turn on the same data in one run. Prints throughput and
 p50/p95/p99 latency for: home timeline page 1, home timeline page 5, posting a tweet (fan-out
 included: a Celery worker runs beside the servers), a user timeline, and a fixed JSON page of 20
 tweets served by the same deployment without the database (the ceiling).
@@ -226,9 +226,9 @@ def main() -> None:
     parser.add_argument(
         "--server",
         type=lambda v: v.split(","),
-        default=["gunicorn"],
+        default=["granian"],
         help="HTTP servers to compare, e.g. gunicorn,granian,daphne (daphne = twitterclone.asgi with the "
-        "pooled handler, as ./dev.sh serves); default: gunicorn, the production server",
+        "pooled handler, as ./dev.sh serves); default: granian, the production server",
     )
     parser.add_argument("--threads", type=int, default=4, help="request threads per HTTP process")
     args = parser.parse_args()

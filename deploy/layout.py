@@ -1,7 +1,7 @@
 """The production layout on one machine, without Docker (docs/deployment.md).
 
 nginx (Debian's package) on one port routes ``/ws/`` and ``/api/v1/streaming`` to daphne processes
-and everything else to HTTP server processes (gunicorn gthread on ``twitterclone.wsgi``), with an
+and everything else to HTTP server processes (granian on ``twitterclone.wsgi``), with an
 optional Celery worker and beat, all on the PostgreSQL and Redis of DATABASE_URL / REDIS_URL.
 Every process runs in its own session, so killing one kills its server's master and workers.
 
@@ -33,7 +33,21 @@ NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf"
 GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 # "daphne" serves HTTP from twitterclone.asgi (the pooled handler), as ./dev.sh does: for comparison.
 HTTP_SERVERS = ("gunicorn", "granian", "daphne")
-DEFAULT_HTTP_SERVER = "gunicorn"
+DEFAULT_HTTP_SERVER = "granian"  # the production server (docs/deployment.md says why)
+# granian's flags in every layout; docker-compose.yml's web command uses the same (tests/test_compose.py).
+GRANIAN_FLAGS = [
+    "--interface",
+    "wsgi",
+    "--no-ws",
+    # A worker that dies is started again (by default granian's master would exit instead).
+    "--respawn-failed-workers",
+    # Idle keep-alive connections stay open 60 s, longer than nginx keeps them (30 s), so nginx
+    # never sends a request on a connection the server is closing.
+    "--http1-header-read-timeout",
+    "60000",
+    "--log-level",
+    "warning",
+]
 
 
 def free_port() -> int:
@@ -106,8 +120,7 @@ def http_server_command(server: str, port: int, threads: int) -> list[str]:
     if server == "granian":
         return [
             str(VENV_BIN / "granian"),
-            "--interface",
-            "wsgi",
+            *GRANIAN_FLAGS,
             "--host",
             "127.0.0.1",
             "--port",
@@ -116,9 +129,6 @@ def http_server_command(server: str, port: int, threads: int) -> list[str]:
             "1",
             "--blocking-threads",
             str(threads),
-            "--no-ws",
-            "--log-level",
-            "warning",
             "twitterclone.wsgi:application",
         ]
     if server == "daphne":
@@ -209,19 +219,29 @@ class Layout:
         return sum(group_cpu_seconds(p.popen.pid) for p in self.http)
 
 
-def group_cpu_seconds(group: int) -> float:
-    """CPU seconds used by the live processes of one process group (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+def group_members(group: int) -> list[list[str]]:
+    """The /proc stat fields (after "pid (comm)") of every process in one process group."""
+    members = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # the process ended meanwhile
-        # After "pid (comm)": state ppid pgrp ... utime is field 14 and stime 15 of the whole line.
         if int(fields[2]) == group:
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
+            members.append(fields)
+    return members
+
+
+def group_running(group: int) -> bool:
+    """Whether any process of the group still runs (a zombie has already closed its sockets)."""
+    return any(fields[0] != "Z" for fields in group_members(group))
+
+
+def group_cpu_seconds(group: int) -> float:
+    """CPU seconds used by the live processes of one process group (Linux /proc)."""
+    # After "pid (comm)": state ppid pgrp ...; utime and stime are fields 14 and 15 of the whole line.
+    ticks = sum(int(fields[11]) + int(fields[12]) for fields in group_members(group))
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def wait_for_http(url: str, process: Process, timeout: float = 60.0) -> None:

@@ -46,7 +46,7 @@ def main() -> int:
             shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
             print(
                 f"\n  twitterclone (production layout) is up on http://{shown}:{port}/api/v1/\n"
-                f"    nginx -> {http_processes} gunicorn process(es) x {threads} threads, "
+                f"    nginx -> {http_processes} granian process(es) x {threads} threads, "
                 f"{ws_processes} daphne process(es), a Celery worker and beat\n"
                 f"    logs in {workdir}/*.log; Ctrl-C stops everything\n",
                 flush=True,

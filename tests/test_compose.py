@@ -5,6 +5,7 @@ image is Debian's nginx with deploy/nginx.conf)."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import shutil
@@ -19,7 +20,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 # Console scripts the app services run, and the pinned distribution that installs each.
-APP_EXECUTABLES = {"gunicorn": "gunicorn", "daphne": "daphne", "celery": "celery", "python": None}
+APP_EXECUTABLES = {"granian": "granian", "daphne": "daphne", "celery": "celery", "python": None}
 
 
 def compose() -> dict:
@@ -100,13 +101,8 @@ def test_every_app_service_command_exists_in_the_app_image():
                 assert (VENV_BIN / program).exists(), f"{program}: not installed by requirements.txt"
             if program == "python":
                 assert argv[1] == "manage.py" and argv[2] in get_commands(), argv
-            if program == "gunicorn":
-                config = ROOT / argv[argv.index("--config") + 1]
-                settings: dict = {}
-                exec(compile(config.read_text(), str(config), "exec"), settings)
-                module, attribute = settings["wsgi_app"].split(":")
-                assert callable(getattr(import_module(module), attribute))
-                assert settings["worker_class"] == "gthread"
+            if program == "granian":
+                check_granian(argv)
             if program == "daphne":
                 module, attribute = argv[-1].split(":")
                 assert callable(getattr(import_module(module), attribute))
@@ -115,8 +111,21 @@ def test_every_app_service_command_exists_in_the_app_image():
                 assert argv[1:3] == ["-A", "twitterclone"]
                 assert import_module("twitterclone.celery").app.main == "twitterclone"
     assert seen == set(APP_EXECUTABLES)
-    cmd = re.search(r"^CMD \[(.*)\]$", stage, re.MULTILINE).group(1)
-    assert cmd.replace('"', "").split(", ")[:3] == ["gunicorn", "--config", "deploy/gunicorn.conf.py"]
+    cmd = json.loads(re.search(r"^CMD (\[.*\])$", stage, re.MULTILINE).group(1))
+    assert cmd[:2] == ["sh", "-c"]
+    check_granian([w for w in shlex.split(cmd[2]) if w != "exec"])
+
+
+def check_granian(argv: list[str]) -> None:
+    """The production HTTP server as deploy/layout.py runs it: the same flags, the WSGI app, port 8000."""
+    from deploy.layout import GRANIAN_FLAGS
+
+    assert argv[1 : 1 + len(GRANIAN_FLAGS)] == GRANIAN_FLAGS, argv
+    assert argv[argv.index("--host") + 1] == "0.0.0.0"
+    assert argv[argv.index("--port") + 1] == "8000"
+    assert "--workers" in argv and "--blocking-threads" in argv
+    module, attribute = argv[-1].split(":")
+    assert callable(getattr(import_module(module), attribute))
 
 
 def test_the_proxy_image_is_debians_nginx_with_the_repository_config():
