@@ -1,6 +1,7 @@
-"""gunicorn settings for the HTTP server: WSGI (twitterclone.wsgi), gthread workers, one worker
-process per core with a few threads each. Every value can be overridden on the command line
-(deploy/layout.py passes --bind and --workers) or through the environment below."""
+"""gunicorn settings (gthread workers on twitterclone.wsgi), the alternative HTTP server that
+bench/timeline.py --server gunicorn compares with granian, the production one (docs/deployment.md).
+Every value can be overridden on the command line (deploy/layout.py passes --bind, --workers and
+--threads) or through the environment below."""
 
 import multiprocessing
 import os
