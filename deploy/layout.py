@@ -87,6 +87,7 @@ def render_nginx_conf(
     replacements = {
         "@error-log": f"error_log {workdir / 'error.log'} warn;\npid {workdir / 'nginx.pid'};",
         "@local-paths": local_paths.strip(),
+        "@access-log": f"access_log {workdir / 'access.log'} twitterclone;",
         "@http-servers": "\n        ".join(f"server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in http_ports),
         "@ws-servers": "\n        ".join(f"server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in ws_ports),
         "@listen": f"listen {listen_host}:{listen_port};",

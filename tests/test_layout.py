@@ -156,6 +156,9 @@ def test_mastodon_streaming_paths_go_to_daphne_and_the_rest_to_the_http_server(l
     for path in ("/api/v1/streaming", "/api/v1/streaming/user", "/api/v1/streaming/public/local"):
         assert f'"GET {path}?probe=1"' in daphne_logs, path
     assert "/api/v1/streamingx" not in daphne_logs
+    access_log = (layout.workdir / "access.log").read_text()
+    assert '"GET /api/v1/streaming/user" ' in access_log  # nginx logs every request, by path only
+    assert "probe=1" not in access_log  # never a query string (sockets may carry ?token=)
 
 
 @dataclass
