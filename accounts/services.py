@@ -6,14 +6,19 @@ Every state change of an account goes through one of these functions. They raise
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from twitterclone import effects
 from twitterclone.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
 
 from .auth import user_can_authenticate
@@ -24,6 +29,8 @@ from .sessions import sessions_revoke as sessions_revoke
 from .sessions import token_logout as token_logout
 from .sessions import token_refresh as token_refresh
 from .sessions import tokens_for as tokens_for
+
+logger = logging.getLogger("twitterclone.accounts")
 
 PROFILE_FIELDS = ("display_name", "bio", "location", "website", "avatar")
 
@@ -113,63 +120,112 @@ def password_change(*, user: User, old_password: str, new_password: str) -> None
 
 
 def password_reset_request(*, email: str) -> None:
-    """Issues a 6-digit reset code and emails it (a Celery task, after commit).
+    """Asks for a reset code to be emailed to ``email``, in the background.
 
-    Unknown, deactivated and suspended emails get nothing, but the caller answers the same,
-    so nobody learns whether an email has an account."""
-    from .tasks import send_password_reset_code
+    The request does the same work whatever the email (one outbox row, published to the broker
+    after commit): the Celery task looks the account up, issues the code and mails it
+    (``password_reset_code_send``). So the answer and its timing tell nobody whether an email
+    has an account, and the code never travels through the broker. A broker that is down
+    delays the mail (the outbox retries it); it never reaches the caller."""
+    effects.task_after_commit("accounts.tasks.send_password_reset_code", email.strip())
 
-    user = User.objects.by_email(email.strip()).filter(is_active=True, is_suspended=False).first()
-    if user is None:
-        return
-    with transaction.atomic():
-        device, _ = PasswordResetDevice.objects.select_for_update().get_or_create(
-            user=user, defaults={"name": "password reset"}
+
+def _first_delivery(request_id: str | None) -> bool:
+    """False when this request's code was already mailed (a task delivered twice: a duplicate
+    publication, or a worker lost after sending). Without the cache, sends anyway."""
+    if not request_id:
+        return True
+    try:
+        return cache.add(
+            f"password-reset-sent:{request_id}", True, timeout=settings.PASSWORD_RESET_CODE_VALIDITY_SECONDS
         )
-        device.generate_token(length=6, valid_secs=settings.PASSWORD_RESET_CODE_VALIDITY_SECONDS, commit=False)
-        device.throttling_failure_count = 0
-        device.throttling_failure_timestamp = None
-        device.save()
-        code = device.token
-        transaction.on_commit(lambda: send_password_reset_code.delay(user.pk, code))
+    except Exception:
+        logger.warning("cache unavailable: cannot tell whether reset mail %s was sent", request_id, exc_info=True)
+        return True
+
+
+def password_reset_code_send(*, email: str, request_id: str | None = None) -> bool:
+    """Issues a new 6-digit reset code for the active account with this email (replacing any
+    earlier one, with a fresh attempt counter) and mails it. Runs in the Celery task, once per
+    ``request_id``. Unknown, deactivated and suspended emails get nothing. Returns True when a
+    mail was sent; raises when the mail server fails (the task retries)."""
+    user = User.objects.by_email(email.strip()).filter(is_active=True, is_suspended=False).first()
+    if user is None or not _first_delivery(request_id):
+        return False
+    try:
+        with transaction.atomic():
+            device, _ = PasswordResetDevice.objects.select_for_update().get_or_create(
+                user=user, defaults={"name": "password reset"}
+            )
+            device.generate_token(length=6, valid_secs=settings.PASSWORD_RESET_CODE_VALIDITY_SECONDS, commit=False)
+            device.throttling_failure_count = 0
+            device.throttling_failure_timestamp = None
+            device.save()
+        minutes = settings.PASSWORD_RESET_CODE_VALIDITY_SECONDS // 60
+        send_mail(
+            subject="Your twitterclone password reset code",
+            message=(
+                f"Hello {user.username},\n\nYour password reset code is {device.token}. "
+                f"It is valid for {minutes} minutes and can be used once.\n\n"
+                "If you did not ask for it, ignore this email: your password is unchanged."
+            ),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[user.email],
+        )
+    except Exception:
+        if request_id:
+            cache.delete(f"password-reset-sent:{request_id}")  # not sent: let the retry send it
+        raise
+    return True
 
 
 RESET_FAILED = (
     "The code is invalid or has expired, or there were too many attempts. Wait a moment, or request a new code."
 )
+RESET_CODE = re.compile(r"[0-9]{6}")
 
 
 def password_reset_confirm(*, email: str, code: str, new_password: str) -> None:
     """Sets a new password if the code is right, unexpired and unused, then revokes every
     refresh token of the user.
 
-    Each wrong code doubles the wait before the next attempt is checked (django-otp's
-    ThrottlingMixin); after PASSWORD_RESET_MAX_FAILURES wrong codes the code is void and a
-    new one must be requested. Every failure, including an unknown email, answers the same."""
+    The code is checked first, before anything about the account or the new password, so every
+    failure (wrong, expired, used or throttled code, unknown email, and any new password with a
+    wrong code) answers the same ``invalid_code`` after the same work: one locking read of the
+    device by email, and one write of its attempt counter. Only with the right code is the new
+    password checked (a weak one is a 400 that leaves the code usable). Each wrong code doubles
+    the wait before the next attempt is checked (django-otp's ThrottlingMixin); after
+    PASSWORD_RESET_MAX_FAILURES wrong codes the code is void and a new one must be requested."""
     failed = InvalidInput(RESET_FAILED, code="invalid_code", fields={"code": [RESET_FAILED]})
-    user = User.objects.by_email(email.strip()).filter(is_active=True, is_suspended=False).first()
-    if user is None or not code.isdigit() or len(code) != 6:
-        raise failed
-    try:
-        password_validation.validate_password(new_password, user)
-    except DjangoValidationError as exc:
-        raise InvalidInput("The new password is not strong enough.", fields={"new_password": exc.messages})
+    well_formed = RESET_CODE.fullmatch(code) is not None
     with transaction.atomic():
-        device = PasswordResetDevice.objects.select_for_update().filter(user=user).first()
+        device = (
+            PasswordResetDevice.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(user__email__lower=email.strip().lower(), user__is_active=True, user__is_suspended=False)
+            .first()
+        )
         if device is None or device.token is None or not device.verify_is_allowed()[0]:
-            raise failed
-        verified = device.verify_token(code)
+            verified = False
+        else:
+            verified = well_formed and device.verify_token(code)
+            if not verified:
+                # Recorded, not rolled back: the failure must count even though we raise below.
+                device.throttle_increment(commit=False)
+                if device.throttling_failure_count >= settings.PASSWORD_RESET_MAX_FAILURES:
+                    device.token = None  # locked: this code can no longer be used
+                device.save()
         if verified:
+            user = device.user
+            try:
+                password_validation.validate_password(new_password, user)
+            except DjangoValidationError as exc:
+                # Raised inside the transaction: the code's use is rolled back, it stays usable.
+                raise InvalidInput("The new password is not strong enough.", fields={"new_password": exc.messages})
             device.throttle_reset(commit=True)
             user.set_password(new_password)
             user.save(update_fields=["password"])
             tokens_revoke_all(user=user)
-        else:
-            # Recorded, not rolled back: the failure must count even though we raise below.
-            device.throttle_increment(commit=False)
-            if device.throttling_failure_count >= settings.PASSWORD_RESET_MAX_FAILURES:
-                device.token = None  # locked: this code can no longer be used
-            device.save()
     if not verified:
         raise failed
 

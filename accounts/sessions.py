@@ -35,7 +35,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from twitterclone.broadcast import group_send_on_commit, user_group_name
+from twitterclone import effects
+from twitterclone.broadcast import user_group_name
 from twitterclone.errors import InvalidInput, NotAuthenticated
 
 from .auth import user_can_authenticate
@@ -296,10 +297,8 @@ def sessions_revoke(*, user: User) -> int:
         # others will see once it commits); written after commit. Never written early: a rollback
         # would leave the cache ahead of the row and lock the user out.
         _cache_call(cache.delete, key)
-        transaction.on_commit(
-            lambda: _cache_call(cache.set, key, version, timeout=settings.TOKEN_VERSION_CACHE_SECONDS)
-        )
-        group_send_on_commit(user_group_name(user.pk), {"type": "session.revoked"})
+        effects.after_commit(_cache_call, cache.set, key, version, timeout=settings.TOKEN_VERSION_CACHE_SECONDS)
+        effects.push_after_commit([(user_group_name(user.pk), {"type": "session.revoked"})])
     return revoked
 
 

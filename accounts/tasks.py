@@ -1,30 +1,18 @@
+"""Celery tasks of the accounts app: thin wrappers around ``accounts.services``."""
+
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
 
-from .models import User
+from . import services
 from .sessions import tokens_flush_expired
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_password_reset_code(user_id: int, code: str) -> None:
-    """Emails a password-reset code. Retries on mail-server errors."""
-    user = User.objects.filter(pk=user_id).first()
-    if user is None:
-        return
-    minutes = settings.PASSWORD_RESET_CODE_VALIDITY_SECONDS // 60
-    send_mail(
-        subject="Your twitterclone password reset code",
-        message=(
-            f"Hello {user.username},\n\nYour password reset code is {code}. "
-            f"It is valid for {minutes} minutes and can be used once.\n\n"
-            "If you did not ask for it, ignore this email: your password is unchanged."
-        ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[user.email],
-    )
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5, acks_late=True, ignore_result=True)
+def send_password_reset_code(self, email: str) -> bool:
+    """Issues and emails a password-reset code for this email, if it has an active account; once
+    per request (the task id). Retries on mail-server errors."""
+    return services.password_reset_code_send(email=email, request_id=self.request.id)
 
 
 @shared_task

@@ -7,14 +7,17 @@ notifies nobody and a client that was offline catches up by listing over REST.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterable
+from functools import partial
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from social.models import Block, Follow, Mute
+from twitterclone import effects
+from twitterclone.broadcast import user_group_name
 
 from .models import Notification, NotificationType
 
@@ -22,8 +25,6 @@ logger = logging.getLogger("twitterclone.notifications")
 
 # Followers notified per Celery task when a room goes live.
 ROOM_LIVE_BATCH_SIZE = 500
-# Channel-layer sends in flight at once when pushing a batch.
-PUSH_CONCURRENCY = 50
 
 
 def dedup_key_for(*, type: str, actor_id: int, tweet_id: int | None, room_id: int | None) -> str:
@@ -66,7 +67,7 @@ def notification_create(
             )
     except IntegrityError:
         return None
-    transaction.on_commit(lambda: push_notifications([notification.pk]))
+    push_after_commit([notification.pk])
     return notification
 
 
@@ -100,10 +101,9 @@ def notify_room_live(*, room_id: int) -> None:
     Call it inside the transaction that starts the room. After that transaction commits a
     Celery task fans out to the followers in batches of ``ROOM_LIVE_BATCH_SIZE`` (each batch
     its own task, with retries); the caller never waits for the fan-out, and a rollback
-    enqueues nothing. Safe to call twice: nobody is notified twice for one room."""
-    from .tasks import fan_out_room_live
-
-    transaction.on_commit(lambda: fan_out_room_live.delay(room_id))
+    enqueues nothing. The task goes through the outbox: a broker that is down delays the
+    fan-out, never loses it. Safe to call twice: nobody is notified twice for one room."""
+    effects.task_after_commit("notifications.tasks.fan_out_room_live", room_id)
 
 
 def room_live_recipient_batches(*, room_id: int, batch_size: int = ROOM_LIVE_BATCH_SIZE) -> Iterable[list[int]]:
@@ -154,7 +154,7 @@ def room_live_notify_batch(*, room_id: int, recipient_ids: list[int]) -> list[in
             recipient_ids=recipients, actor_id=host_id, type=NotificationType.ROOM_LIVE, room_id=room_id, dedup_key=key
         )
         if created:
-            transaction.on_commit(lambda: push_notifications(created))
+            push_after_commit(created)
     return created
 
 
@@ -183,45 +183,24 @@ def _insert_ignoring_duplicates(
 # --- Pushing ------------------------------------------------------------------------------------
 
 
-def push_notifications(notification_ids: list[int]) -> int:
-    """Sends stored notifications to every open socket of their recipients (all their devices).
-
-    Reads them in a fixed number of queries and sends over the channel layer in one event-loop
-    run. Returns how many were sent; 0 when the channel layer is unavailable (logged: clients
-    catch up over REST)."""
-    from channels.layers import get_channel_layer
-    from django.conf import settings
-
-    from twitterclone.broadcast import run_bounded, user_group_name
-
+def push_messages(notification_ids: list[int]) -> list[tuple[str, dict[str, Any]]]:
+    """The channel-layer messages that push these stored notifications to every open socket of
+    their recipients (all their devices), each rendered for its recipient, in a fixed number of
+    queries."""
     from .selectors import notifications_for_push
     from .serializers import notification_payloads
 
-    layer = get_channel_layer()
-    if layer is None or not notification_ids:
-        return 0
+    if not notification_ids:
+        return []
     notifications = list(notifications_for_push(notification_ids=notification_ids))
     payloads = notification_payloads(notifications)
-    messages = [
+    return [
         (user_group_name(notification.recipient_id), {"type": "notification.push", "notification": payload})
         for notification, payload in zip(notifications, payloads, strict=True)
     ]
 
-    async def send_all() -> None:
-        # Concurrent sends pipeline over the layer's connections; chunks bound the in-flight ones.
-        for start in range(0, len(messages), PUSH_CONCURRENCY):
-            chunk = messages[start : start + PUSH_CONCURRENCY]
-            await asyncio.gather(*(layer.group_send(group, message) for group, message in chunk))
 
-    try:
-        # Bounded: a hung Redis must not hold the request (or the fan-out task) for long.
-        run_bounded(send_all, timeout=settings.CHANNEL_LAYER_SEND_TIMEOUT_SECONDS + len(messages) / 100)
-    except Exception:
-        logger.warning("channel layer unavailable; %d notifications not pushed", len(messages), exc_info=True)
-        return 0
-    return len(messages)
-
-
-def push_notification(notification_id: int) -> None:
-    """Sends one stored notification to every socket of its recipient."""
-    push_notifications([notification_id])
+def push_after_commit(notification_ids: list[int]) -> None:
+    """Pushes these notifications once the transaction that stored them commits; rendered after
+    commit, best-effort and bounded (``twitterclone.effects``): clients catch up over REST."""
+    effects.push_after_commit(partial(push_messages, list(notification_ids)))

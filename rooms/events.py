@@ -12,19 +12,13 @@ A participant who leaves while sockets are open gets ``room.removed`` on exactly
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.db import transaction
 from rest_framework.utils.encoders import JSONEncoder
 
-from twitterclone.broadcast import group_send_on_commit
+from twitterclone import effects
 
 from .models import Participant
-
-logger = logging.getLogger("twitterclone.rooms")
 
 PARTICIPANT_JOINED = "participant_joined"
 PARTICIPANT_LEFT = "participant_left"
@@ -55,28 +49,16 @@ def participant_event_on_commit(event_type: str, participant: Participant, **ext
     The payload is taken now, so it describes the state this transaction wrote."""
     event = {"type": event_type, "room_id": participant.room_id, "participant": participant_payload(participant)}
     event.update(extra)
-    group_send_on_commit(room_group_name(participant.room_id), {"type": "room.event", "event": event})
+    effects.push_after_commit([(room_group_name(participant.room_id), {"type": "room.event", "event": event})])
 
 
 def room_ended_on_commit(room_id: int) -> None:
     """Every socket in the room gets ``room_ended`` and is closed, once the end commits."""
-    group_send_on_commit(room_group_name(room_id), {"type": "room.ended", "room_id": room_id})
+    effects.push_after_commit([(room_group_name(room_id), {"type": "room.ended", "room_id": room_id})])
 
 
 def sockets_removed_on_commit(room_id: int, channel_names: list[str]) -> None:
     """Closes the given room sockets (those a participant had open when they left), once the
     leave commits. Addressed by channel, not by the participant's group, so a socket the same
     user opens right after (rejoining) is not closed by mistake."""
-    if channel_names:
-        transaction.on_commit(lambda: _send_to_channels(channel_names, {"type": "room.removed", "room_id": room_id}))
-
-
-def _send_to_channels(channel_names: list[str], message: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    for channel_name in channel_names:
-        try:
-            async_to_sync(layer.send)(channel_name, message)
-        except Exception:
-            logger.warning("channel layer unavailable; could not close socket %s", channel_name, exc_info=True)
+    effects.send_to_channels_after_commit(channel_names, {"type": "room.removed", "room_id": room_id})

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from twitterclone import effects
+
 
 def checks_run_in_celery() -> bool:
     """True when presence checks go to a Celery worker (countdown tasks). With eager tasks
     (embedded defaults, tests) there is no worker to wait, so the room socket schedules the
     check in the server process instead."""
-    from twitterclone.celery import app
-
-    return not app.conf.task_always_eager
+    return effects.tasks_run_by_worker()
 
 
 @shared_task(ignore_result=True, acks_late=True)

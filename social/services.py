@@ -14,6 +14,7 @@ from django.db.models import F
 
 from accounts.models import User
 from notifications.services import notification_create
+from twitterclone import effects
 from twitterclone.errors import Forbidden, InvalidInput
 
 from .models import Block, Follow, Mute
@@ -124,5 +125,4 @@ def mute_delete(*, muter: User, muted: User) -> bool:
 def _on_commit_feed_change(name: str, follower_id: int, followee_id: int) -> None:
     from tweets import feeds
 
-    handler = getattr(feeds, name)
-    transaction.on_commit(lambda: handler(follower_id=follower_id, followee_id=followee_id))
+    effects.after_commit(getattr(feeds, name), follower_id=follower_id, followee_id=followee_id)

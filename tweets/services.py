@@ -10,7 +10,7 @@ Every change of a tweet goes through one of these functions. Rules kept here:
   ``_hold_against_delete`` keeps that tweet from being deleted: PostgreSQL checks foreign keys
   at COMMIT, outside any savepoint, so a concurrent delete must wait, or win and be seen;
 - notifications are stored in the same transaction (``notification_create``), timeline
-  fan-out leaves only through ``transaction.on_commit``;
+  fan-out leaves only after commit (``twitterclone.effects``, through ``tweets.feeds``);
 - a retweet is resolved to its original for every interaction (liking, quoting, replying to
   or retweeting a retweet acts on the tweet it retweets).
 """
@@ -265,7 +265,7 @@ def tweet_destroy(*, tweet: Tweet) -> None:
         for author_id in author_ids:
             # Each retweeter has exactly one retweet of this tweet (a database constraint).
             _increment(User, author_id, "tweets_count", -1)
-        transaction.on_commit(lambda: _remove_from_feeds(removed))
+        _remove_from_feeds(removed)
 
 
 def retweet_create(*, user: User, tweet_id: int) -> int:
@@ -306,7 +306,7 @@ def retweet_delete(*, user: User, tweet_id: int) -> int:
             retweet.delete()
             _increment(Tweet, original_id, "retweet_count", -1)
             _increment(User, user.pk, "tweets_count", -1)
-            transaction.on_commit(lambda: _remove_from_feeds(removed))
+            _remove_from_feeds(removed)
     return original_id
 
 
@@ -367,8 +367,7 @@ def bookmark_delete(*, user: User, tweet_id: int) -> int:
 def _fan_out_on_commit(tweet: Tweet) -> None:
     from . import feeds
 
-    tweet_id, author_id = tweet.pk, tweet.author_id
-    transaction.on_commit(lambda: feeds.schedule_fan_out(tweet_id=tweet_id, author_id=author_id))
+    feeds.schedule_fan_out(tweet_id=tweet.pk, author_id=tweet.author_id)
 
 
 def _remove_from_feeds(removed: list[tuple[int, int]]) -> None:

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "rooms",
     "moderation",
     "mastodon_api",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -152,6 +153,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Expired refresh-token records (outstanding, blacklisted, token families): hourly.
     "accounts-flush-expired-tokens": {"task": "accounts.tasks.flush_expired_tokens", "schedule": 3600.0},
+    # Publishes the Celery tasks the broker refused when their transaction committed (outbox).
+    "outbox-drain": {"task": "outbox.tasks.drain_outbox", "schedule": 30.0},
 }
 
 # "memory://localhost/" rather than "memory://": kombu warns about a missing host name otherwise.

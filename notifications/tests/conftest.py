@@ -20,3 +20,20 @@ async def async_cleanup():
         if close_pools is not None:
             await close_pools()
     channel_layers.backends.clear()
+
+
+@pytest.fixture
+def push(monkeypatch):
+    """Records every push of notifications that leaves after commit (through
+    ``twitterclone.effects``) as one call with the pushed notification ids, instead of sending
+    them to the channel layer."""
+    from unittest import mock
+
+    recorder = mock.Mock()
+
+    def group_send_many(messages):
+        recorder([message["notification"]["id"] for _group, message in messages])
+        return len(messages)
+
+    monkeypatch.setattr("twitterclone.broadcast.group_send_many", group_send_many)
+    return recorder

@@ -10,6 +10,7 @@ from django.db import OperationalError, transaction
 from accounts.tests.factories import UserFactory
 from notifications import services, tasks
 from notifications.models import Notification
+from outbox.models import PendingTask
 from rooms.models import RoomState
 
 from .factories import block, follow, live_room, mute
@@ -17,18 +18,17 @@ from .factories import block, follow, live_room, mute
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_every_follower_of_the_host_is_notified_after_commit():
+def test_every_follower_of_the_host_is_notified_after_commit(push):
     host = UserFactory()
     followers = UserFactory.create_batch(3)
     stranger = UserFactory()
     for f in followers:
         follow(f, host)
     room = live_room(host)
-    with mock.patch.object(services, "push_notifications") as push:
-        with transaction.atomic():
-            services.notify_room_live(room_id=room.pk)
-            assert not Notification.objects.exists()  # nothing before commit
-        assert set(Notification.objects.values_list("recipient_id", flat=True)) == {f.pk for f in followers}
+    with transaction.atomic():
+        services.notify_room_live(room_id=room.pk)
+        assert not Notification.objects.exists()  # nothing before commit
+    assert set(Notification.objects.values_list("recipient_id", flat=True)) == {f.pk for f in followers}
     assert not Notification.objects.filter(recipient=stranger).exists()
     notification = Notification.objects.filter(recipient=followers[0]).get()
     assert (notification.type, notification.actor_id, notification.room_id) == ("room_live", host.pk, room.pk)
@@ -41,24 +41,27 @@ def test_rolled_back_start_notifies_nobody():
     follow(fan, host)
     room = live_room(host)
     with (
-        mock.patch.object(tasks.fan_out_room_live, "delay") as delay,
+        mock.patch.object(tasks.fan_out_room_live, "apply_async") as sent,
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
         services.notify_room_live(room_id=room.pk)
         raise RuntimeError("abort")
-    delay.assert_not_called()
+    sent.assert_not_called()
     assert not Notification.objects.exists()
+    assert not PendingTask.objects.exists()
 
 
 def test_the_request_only_enqueues_the_fan_out():
     host, fan = UserFactory(), UserFactory()
     follow(fan, host)
     room = live_room(host)
-    with mock.patch.object(tasks.fan_out_room_live, "delay") as delay, transaction.atomic():
+    with mock.patch.object(tasks.fan_out_room_live, "apply_async") as sent, transaction.atomic():
         services.notify_room_live(room_id=room.pk)
-    delay.assert_called_once_with(room.pk)
+    sent.assert_called_once()
+    assert sent.call_args.kwargs["args"] == [room.pk]
     assert not Notification.objects.exists()
+    assert not PendingTask.objects.exists()  # the broker took it: nothing left to retry
 
 
 def test_followers_who_block_or_mute_the_host_or_are_suspended_are_skipped():
@@ -89,16 +92,15 @@ def test_fan_out_runs_in_batches_each_its_own_task(monkeypatch):
     assert [call.args for call in delay.call_args_list] == [(room.pk, b) for b in batches]
 
 
-def test_a_repeated_batch_creates_and_pushes_nothing_new():
+def test_a_repeated_batch_creates_and_pushes_nothing_new(push):
     host = UserFactory()
     fans = UserFactory.create_batch(3)
     for f in fans:
         follow(f, host)
     room = live_room(host)
     ids = [f.pk for f in fans]
-    with mock.patch.object(services, "push_notifications") as push:
-        first = services.room_live_notify_batch(room_id=room.pk, recipient_ids=ids[:2])
-        again = services.room_live_notify_batch(room_id=room.pk, recipient_ids=ids)
+    first = services.room_live_notify_batch(room_id=room.pk, recipient_ids=ids[:2])
+    again = services.room_live_notify_batch(room_id=room.pk, recipient_ids=ids)
     assert len(first) == 2 and len(again) == 1
     assert Notification.objects.count() == 3
     assert [call.args[0] for call in push.call_args_list] == [first, again]
@@ -114,13 +116,12 @@ def test_calling_notify_room_live_twice_notifies_once():
     assert Notification.objects.filter(recipient=fan).count() == 1
 
 
-def test_a_follower_who_unfollowed_before_their_batch_ran_is_skipped():
+def test_a_follower_who_unfollowed_before_their_batch_ran_is_skipped(push):
     host, stays, leaves = UserFactory(), UserFactory(), UserFactory()
     follow(stays, host)
     follow(leaves, host).delete()
     room = live_room(host)
-    with mock.patch.object(services, "push_notifications"):
-        created = services.room_live_notify_batch(room_id=room.pk, recipient_ids=[stays.pk, leaves.pk])
+    created = services.room_live_notify_batch(room_id=room.pk, recipient_ids=[stays.pk, leaves.pk])
     assert list(Notification.objects.filter(pk__in=created).values_list("recipient_id", flat=True)) == [stays.pk]
 
 

@@ -16,12 +16,6 @@ from .factories import block, mute, tweet
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def push():
-    with mock.patch.object(services, "push_notifications") as patched:
-        yield patched
-
-
 def test_creates_and_pushes_after_commit(user, other_user, push, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         notification = services.notification_create(recipient_id=user.pk, actor_id=other_user.pk, type="follow")
@@ -128,10 +122,7 @@ def test_push_sends_each_notification_to_its_recipients_group(user, other_user):
 
     a = Notification.objects.create(recipient=user, actor=other_user, type="follow", dedup_key="a")
     b = Notification.objects.create(recipient=other_user, actor=user, type="follow", dedup_key="b")
-    layer = mock.AsyncMock()
-    with mock.patch("channels.layers.get_channel_layer", return_value=layer):
-        assert services.push_notifications([a.pk, b.pk]) == 2
-    sent = {call.args[0]: call.args[1] for call in layer.group_send.call_args_list}
+    sent = dict(services.push_messages([a.pk, b.pk]))
     assert set(sent) == {user_group_name(user.pk), user_group_name(other_user.pk)}
     message = sent[user_group_name(user.pk)]
     assert message["type"] == "notification.push"
@@ -145,10 +136,8 @@ def test_pushed_tweet_is_rendered_for_the_recipient(user, other_user):
     post = tweet(user, "mine")
     Like.objects.create(user=user, tweet=post)  # the recipient liked their own tweet
     a = Notification.objects.create(recipient=user, actor=other_user, type="like", tweet=post, dedup_key="a")
-    layer = mock.AsyncMock()
-    with mock.patch("channels.layers.get_channel_layer", return_value=layer):
-        services.push_notifications([a.pk])
-    pushed = layer.group_send.call_args.args[1]["notification"]["tweet"]
+    ((_group, message),) = services.push_messages([a.pk])
+    pushed = message["notification"]["tweet"]
     assert pushed["id"] == post.pk and pushed["text"] == "mine"
     assert pushed["liked"] is True  # viewer state is the recipient's
 
@@ -163,18 +152,19 @@ def test_one_push_of_several_recipients_renders_the_tweet_for_each(user, other_u
     follow(user, author)  # user may see it, other_user may not
     a = Notification.objects.create(recipient=user, actor=author, type="mention", tweet=private, dedup_key="a")
     b = Notification.objects.create(recipient=other_user, actor=author, type="mention", tweet=private, dedup_key="b")
-    layer = mock.AsyncMock()
-    with mock.patch("channels.layers.get_channel_layer", return_value=layer):
-        assert services.push_notifications([a.pk, b.pk]) == 2
-    pushed = {call.args[1]["notification"]["id"]: call.args[1]["notification"] for call in layer.group_send.mock_calls}
+    messages = services.push_messages([a.pk, b.pk])
+    pushed = {message["notification"]["id"]: message["notification"] for _group, message in messages}
     assert pushed[a.pk]["tweet"]["id"] == private.pk
     assert pushed[b.pk]["tweet"] is None
 
 
-def test_push_survives_an_unavailable_channel_layer(user, other_user):
-    a = Notification.objects.create(recipient=user, actor=other_user, type="follow", dedup_key="a")
+def test_push_survives_an_unavailable_channel_layer(user, other_user, django_capture_on_commit_callbacks):
     layer = mock.AsyncMock()
     layer.group_send.side_effect = ConnectionError("redis down")
-    with mock.patch("channels.layers.get_channel_layer", return_value=layer):
-        assert services.push_notifications([a.pk]) == 0
-    assert Notification.objects.filter(pk=a.pk).exists()  # still listed over REST
+    with (
+        mock.patch("channels.layers.get_channel_layer", return_value=layer),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        notification = services.notification_create(recipient_id=user.pk, actor_id=other_user.pk, type="follow")
+    assert layer.group_send.await_count == 1  # tried, failed, swallowed
+    assert Notification.objects.filter(pk=notification.pk).exists()  # still listed over REST

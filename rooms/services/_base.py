@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
+from twitterclone import effects
 from twitterclone.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from ..models import MODERATING_ROLES, Participant, Role, Room, RoomState
@@ -103,15 +103,12 @@ def validate_schedule(scheduled_for: datetime | None) -> None:
 
 
 def schedule_presence_check_on_commit(room_id: int, user_id: int, delay: float) -> None:
-    """With a Celery worker, checks the participant's presence after ``delay`` seconds.
-    Without one (eager tasks: embedded defaults, tests) the room socket schedules the check
-    in the server process instead (``rooms.consumers``)."""
-    from ..tasks import checks_run_in_celery, participant_presence_check
-
-    if checks_run_in_celery():
-        transaction.on_commit(
-            lambda: participant_presence_check.apply_async((room_id, user_id), countdown=max(delay, 0))
-        )
+    """With a Celery worker, checks the participant's presence after ``delay`` seconds (through
+    the outbox: published after commit, retried while the broker is down). Without one (eager
+    tasks: embedded defaults, tests) the room socket schedules the check in the server process
+    instead (``rooms.consumers``)."""
+    if effects.tasks_run_by_worker():
+        effects.task_after_commit("rooms.tasks.participant_presence_check", room_id, user_id, countdown=max(delay, 0))
 
 
 def save_fields(instance, *fields: str) -> None:

@@ -10,6 +10,7 @@ from accounts.tests.factories import UserFactory
 from rooms import services, tasks
 from rooms.models import Participant, Role, RoomConnection, RoomState
 from rooms.tests.factories import ParticipantFactory, RoomFactory, live_room
+from twitterclone.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +19,12 @@ pytestmark = pytest.mark.django_db
 def sent(monkeypatch):
     """Every channel-layer message a service sends, as (group, message)."""
     messages = []
-    monkeypatch.setattr(
-        "twitterclone.broadcast.group_send_now", lambda group, message: messages.append((group, message))
-    )
+
+    def group_send_many(batch):
+        messages.extend(batch)
+        return len(batch)
+
+    monkeypatch.setattr("twitterclone.broadcast.group_send_many", group_send_many)
     return messages
 
 
@@ -56,7 +60,9 @@ def test_changes_are_broadcast_to_the_room_after_commit(sent, django_capture_on_
 
 def test_leaving_closes_exactly_the_sockets_open_at_that_moment(monkeypatch, django_capture_on_commit_callbacks):
     closed = []
-    monkeypatch.setattr("rooms.events._send_to_channels", lambda names, message: closed.append((names, message)))
+    monkeypatch.setattr(
+        "twitterclone.broadcast.channel_send_many", lambda names, message: closed.append((names, message))
+    )
     room = live_room()
     user = UserFactory()
     services.participant_connect(room_id=room.pk, user=user, channel_name="tab.1")
@@ -191,16 +197,23 @@ def test_presence_sweep_catches_overdue_participants(settings):
     assert connected.left_at is None
 
 
+@pytest.fixture
+def with_a_worker():
+    """Celery tasks go to a worker (here: nowhere, apply_async is replaced) instead of running inline."""
+    celery_app.conf.task_always_eager = False
+    yield
+    celery_app.conf.task_always_eager = True
+
+
 def test_with_a_celery_worker_disconnects_schedule_a_countdown_check(
-    settings, monkeypatch, django_capture_on_commit_callbacks
+    settings, monkeypatch, django_capture_on_commit_callbacks, with_a_worker
 ):
     settings.ROOM_DISCONNECT_GRACE_SECONDS = 12
     scheduled = []
-    monkeypatch.setattr(tasks, "checks_run_in_celery", lambda: True)
     monkeypatch.setattr(
         tasks.participant_presence_check,
         "apply_async",
-        lambda args, countdown: scheduled.append((tuple(args), countdown)),
+        lambda args, countdown, **options: scheduled.append((tuple(args), round(countdown))),
     )
     room = live_room()
     user = UserFactory()
@@ -223,10 +236,9 @@ def test_without_a_worker_services_schedule_no_celery_task(monkeypatch, django_c
     assert called == []
 
 
-def test_presence_task_reschedules_while_the_grace_period_runs(settings, monkeypatch):
+def test_presence_task_reschedules_while_the_grace_period_runs(settings, monkeypatch, with_a_worker):
     settings.ROOM_DISCONNECT_GRACE_SECONDS = 30
     scheduled = []
-    monkeypatch.setattr(tasks, "checks_run_in_celery", lambda: True)
     monkeypatch.setattr(
         tasks.participant_presence_check, "apply_async", lambda args, countdown: scheduled.append(countdown)
     )

@@ -7,15 +7,16 @@ workers share a large fan-out. Each chunk is one Redis round trip (a pipeline of
 redelivered task changes nothing.
 
 This module never imports ``tweets.tasks`` (tasks import feeds, not the reverse): tasks are
-queued through Celery's registry by name."""
+queued by name, after commit, through ``twitterclone.effects`` (the outbox)."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 
-from celery import current_app
 from django.conf import settings
+
+from twitterclone import effects
 
 from ..models import Tweet
 from .store import (
@@ -55,26 +56,24 @@ class FanOutChunk:
     next_before: int | None = None
 
 
-def _queue(name: str, args: list) -> None:
-    current_app.tasks[name].apply_async(args=args, retry=False)
-
-
 def schedule_fan_out(*, tweet_id: int, author_id: int) -> None:
-    """After commit: puts the tweet in its author's own feed at once (read-your-writes), then
-    queues the fan-out to followers. Never raises: a failure is logged, and the feeds are
-    repaired by their expiry (the read path checks everything against PostgreSQL anyway)."""
+    """Call inside the transaction that stores the tweet. After commit: puts it in its author's
+    own feed at once (read-your-writes, best-effort) and fans it out to followers with a task
+    that goes through the outbox (``twitterclone.effects``: retried while the broker is down).
+    Never raises after commit: a failure is logged, and the feeds are repaired by their expiry
+    (the read path checks everything against PostgreSQL anyway)."""
     if not redis_enabled():
         return
+    effects.after_commit(_add_to_own_feed, tweet_id, author_id)
+    effects.task_after_commit(FAN_OUT_TASK, tweet_id)
+
+
+def _add_to_own_feed(tweet_id: int, author_id: int) -> None:
     try:
         own_feed = [feed_key(author_id)]
         script("add", ADD_IF_EXISTS)(keys=own_feed, args=[tweet_id, member(tweet_id, author_id), feed_size()])
     except Exception as exc:
         mark_redis_down(exc)
-        return
-    try:
-        _queue(FAN_OUT_TASK, [tweet_id])
-    except Exception:
-        logger.warning("could not queue the fan-out of tweet %s", tweet_id, exc_info=True)
 
 
 def fan_out_plan(*, tweet_id: int, before_follow: int | None = None) -> FanOutChunk | None:
@@ -136,13 +135,11 @@ def fan_out(*, tweet_id: int) -> int:
 
 
 def schedule_removal(removed: list[tuple[int, int]]) -> None:
-    """After commit: queues the removal of deleted tweets (id, author id) from home feeds."""
+    """Call inside the transaction that deletes tweets (id, author id): after commit a task
+    (through the outbox) removes them from home feeds."""
     if not redis_enabled() or not removed:
         return
-    try:
-        _queue(REMOVE_TASK, [[list(pair) for pair in removed]])
-    except Exception:
-        logger.warning("could not queue the feed removal of %s", removed, exc_info=True)
+    effects.task_after_commit(REMOVE_TASK, [list(pair) for pair in removed])
 
 
 def remove_tweets(removed: list[tuple[int, int]]) -> None:
