@@ -3,8 +3,10 @@
 Services never call these directly: they go through ``twitterclone.effects``, which sends only
 after commit. This module is the one path from sync code to the channel layer:
 
-- One long-lived event loop per process, on a daemon thread, owns the channel layer's
-  connections (channels-redis keeps one connection pool per event loop). Every send from any
+- One long-lived event loop per process, on a daemon thread, owns its own instance of the
+  channel layer and so its connections (channels-redis keeps one connection pool per event
+  loop; an instance of its own keeps the consumers' code, which closes the pools of the
+  shared instance, away from the loop's connections). Every send from any
   thread is submitted to it with ``asyncio.run_coroutine_threadsafe`` and awaited for at most
   ``CHANNEL_LAYER_SEND_TIMEOUT_SECONDS``: no event loop and no Redis connection is created per
   send, and threads (gunicorn gthread, Celery threads) share it safely.
@@ -45,10 +47,12 @@ def user_group_name(user_id: int) -> str:
 
 
 class _LoopThread:
-    """An event loop running forever on a daemon thread of one process."""
+    """An event loop running forever on a daemon thread of one process, with the channel-layer
+    instance used on it."""
 
     def __init__(self) -> None:
         self.pid = os.getpid()
+        self.layer: tuple[Any, Any] | None = None  # (the configured layer it copies, its own)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._run, name=f"channel-layer-loop-{self.pid}", daemon=True)
         self.thread.start()
@@ -72,8 +76,7 @@ def _forget_loop_in_child() -> None:
 os.register_at_fork(after_in_child=_forget_loop_in_child)
 
 
-def send_loop() -> asyncio.AbstractEventLoop:
-    """This process's channel-layer event loop, started on first use (per process id)."""
+def _current_loop_thread() -> _LoopThread:
     global _loop_thread
     current = _loop_thread
     if current is None or current.pid != os.getpid():
@@ -81,7 +84,28 @@ def send_loop() -> asyncio.AbstractEventLoop:
             current = _loop_thread
             if current is None or current.pid != os.getpid():
                 current = _loop_thread = _LoopThread()
-    return current.loop
+    return current
+
+
+def send_loop() -> asyncio.AbstractEventLoop:
+    """This process's channel-layer event loop, started on first use (per process id)."""
+    return _current_loop_thread().loop
+
+
+def sync_channel_layer() -> Any:
+    """The channel layer that sync code sends through: None without one; the configured one
+    when it lives in this process (in-memory) or is not a real layer (a test's stand-in);
+    else this process's loop thread's own instance of it, made on first use."""
+    configured = layers.get_channel_layer()
+    if configured is None or isinstance(configured, layers.InMemoryChannelLayer):
+        return configured
+    if not isinstance(configured, layers.BaseChannelLayer):
+        return configured
+    current = _current_loop_thread()
+    with _loop_lock:
+        if current.layer is None or current.layer[0] is not configured:
+            current.layer = (configured, layers.channel_layers.make_backend(layers.DEFAULT_CHANNEL_LAYER))
+        return current.layer[1]
 
 
 def run_bounded(send: Callable[[], Awaitable[T]], *, timeout: float | None = None) -> T:
@@ -96,7 +120,7 @@ def run_bounded(send: Callable[[], Awaitable[T]], *, timeout: float | None = Non
         return await asyncio.wait_for(send(), timeout=limit)
 
     if isinstance(layers.get_channel_layer(), layers.InMemoryChannelLayer):
-        return async_to_sync(bounded)()
+        return async_to_sync(bounded)()  # the server's own loop holds the in-memory layer
     loop = send_loop()
     future = asyncio.run_coroutine_threadsafe(bounded(), loop)
     try:
@@ -111,7 +135,7 @@ def group_send_many(messages: list[tuple[str, dict[str, Any]]]) -> int:
     """Sends each (group, message) pair, concurrently in chunks of ``SEND_CONCURRENCY``, within
     CHANNEL_LAYER_SEND_TIMEOUT_SECONDS plus ``SECONDS_PER_MESSAGE`` per message. Returns how many
     were sent (0 without a channel layer); raises on layer errors and timeouts."""
-    layer = layers.get_channel_layer()
+    layer = sync_channel_layer()
     if layer is None or not messages:
         return 0
 
@@ -127,7 +151,7 @@ def group_send_many(messages: list[tuple[str, dict[str, Any]]]) -> int:
 def channel_send_many(channel_names: list[str], message: dict[str, Any]) -> int:
     """Sends one message to each of these channels (single sockets), bounded like
     ``group_send_many``. Returns how many were sent; raises on layer errors and timeouts."""
-    layer = layers.get_channel_layer()
+    layer = sync_channel_layer()
     if layer is None or not channel_names:
         return 0
 
