@@ -197,3 +197,21 @@ class TokenFamily(models.Model):
 
     def __str__(self) -> str:
         return f"token family {self.pk} of user {self.user_id}"
+
+
+class PasswordResetThrottle(models.Model):
+    """Wrong password-reset codes per email address, whether or not it has an account.
+
+    Every confirmation locks and writes this row for its email, so a wrong code costs the same
+    work (and time) for an unknown email as for a known one. Each wrong code doubles the wait
+    before the next one is checked (``PASSWORD_RESET_THROTTLE_FACTOR`` seconds, then 2x, 4x,
+    ...); after ``PASSWORD_RESET_MAX_FAILURES`` no code is accepted until a new one is issued
+    (which resets the row). Keyed by a SHA-256 of the normalised email, so the table does not
+    collect the addresses people try."""
+
+    email_key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.email_key[:12]}: {self.failures} failures"

@@ -6,8 +6,10 @@ Every state change of an account goes through one of these functions. They raise
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -15,14 +17,15 @@ from django.contrib.auth import password_validation
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from twitterclone import effects
 from twitterclone.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
 
 from .auth import user_can_authenticate
-from .models import RESERVED_USERNAMES, PasswordResetDevice, User, username_validator
+from .models import RESERVED_USERNAMES, PasswordResetDevice, PasswordResetThrottle, User, username_validator
 
 # Session services (tokens, rotation, revocation) live in accounts.sessions; re-exported here.
 from .sessions import sessions_revoke as sessions_revoke
@@ -157,10 +160,12 @@ def password_reset_code_send(*, email: str, request_id: str | None = None) -> bo
             device, _ = PasswordResetDevice.objects.select_for_update().get_or_create(
                 user=user, defaults={"name": "password reset"}
             )
-            device.generate_token(length=6, valid_secs=settings.PASSWORD_RESET_CODE_VALIDITY_SECONDS, commit=False)
-            device.throttling_failure_count = 0
-            device.throttling_failure_timestamp = None
-            device.save()
+            device.generate_token(length=6, valid_secs=settings.PASSWORD_RESET_CODE_VALIDITY_SECONDS, commit=True)
+            # A new code gets a fresh attempt counter (for the email the user asked with, and
+            # the account's own if they differ in case or spacing: the key is normalised).
+            PasswordResetThrottle.objects.filter(
+                email_key__in={reset_email_key(email), reset_email_key(user.email)}
+            ).update(failures=0, last_failure_at=None)
         minutes = settings.PASSWORD_RESET_CODE_VALIDITY_SECONDS // 60
         send_mail(
             subject="Your twitterclone password reset code",
@@ -185,44 +190,75 @@ RESET_FAILED = (
 RESET_CODE = re.compile(r"[0-9]{6}")
 
 
+def reset_email_key(email: str) -> str:
+    """The key of an email in ``PasswordResetThrottle``: a SHA-256 of it, normalised."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def _reset_throttle_lock(email: str) -> PasswordResetThrottle:
+    """This email's throttle row, created if need be and locked until the transaction ends, in
+    one statement whatever the email (an upsert: PostgreSQL and SQLite 3.35+)."""
+    table = connection.ops.quote_name(PasswordResetThrottle._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (email_key, failures) VALUES (%s, 0) "  # noqa: S608 (quoted name only)
+        "ON CONFLICT (email_key) DO UPDATE SET email_key = excluded.email_key "
+        "RETURNING id, failures, last_failure_at"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [reset_email_key(email)])
+        pk, failures, last_failure_at = cursor.fetchone()
+    if isinstance(last_failure_at, str):  # SQLite returns text from RETURNING
+        last_failure_at = datetime.fromisoformat(last_failure_at)
+    if last_failure_at is not None and timezone.is_naive(last_failure_at):
+        last_failure_at = timezone.make_aware(last_failure_at, UTC)
+    return PasswordResetThrottle(pk=pk, failures=failures, last_failure_at=last_failure_at)
+
+
+def _reset_attempt_allowed(throttle: PasswordResetThrottle) -> bool:
+    if throttle.failures >= settings.PASSWORD_RESET_MAX_FAILURES:
+        return False  # the code is void: a new one must be requested
+    if throttle.failures == 0 or throttle.last_failure_at is None:
+        return True
+    wait = settings.PASSWORD_RESET_THROTTLE_FACTOR * 2 ** (throttle.failures - 1)
+    return timezone.now() >= throttle.last_failure_at + timedelta(seconds=wait)
+
+
 def password_reset_confirm(*, email: str, code: str, new_password: str) -> None:
     """Sets a new password if the code is right, unexpired and unused, then revokes every
     refresh token of the user.
 
-    The code is checked first, before anything about the account or the new password, so every
-    failure (wrong, expired, used or throttled code, unknown email, and any new password with a
-    wrong code) answers the same ``invalid_code`` after the same work: one locking read of the
-    device by email, and one write of its attempt counter. Only with the right code is the new
-    password checked (a weak one is a 400 that leaves the code usable). Each wrong code doubles
-    the wait before the next attempt is checked (django-otp's ThrottlingMixin); after
-    PASSWORD_RESET_MAX_FAILURES wrong codes the code is void and a new one must be requested."""
+    The code is checked first, before anything about the new password, and every failure
+    (wrong, expired, used or throttled code, unknown email, any new password with a wrong code)
+    answers the same ``invalid_code`` after the same statements: lock the email's throttle row
+    (``PasswordResetThrottle``, which exists for any email), read the device, count the failure.
+    Only with the right code is the new password checked (a weak one is a 400 that leaves the
+    code usable). Each wrong code doubles the wait before the next attempt is checked; after
+    PASSWORD_RESET_MAX_FAILURES wrong codes no code works until a new one is requested."""
     failed = InvalidInput(RESET_FAILED, code="invalid_code", fields={"code": [RESET_FAILED]})
     well_formed = RESET_CODE.fullmatch(code) is not None
     with transaction.atomic():
+        throttle = _reset_throttle_lock(email)  # also serialises concurrent attempts on this email
+        allowed = _reset_attempt_allowed(throttle)
         device = (
-            PasswordResetDevice.objects.select_for_update(of=("self",))
-            .select_related("user")
+            PasswordResetDevice.objects.select_related("user")
             .filter(user__email__lower=email.strip().lower(), user__is_active=True, user__is_suspended=False)
             .first()
         )
-        if device is None or device.token is None or not device.verify_is_allowed()[0]:
-            verified = False
+        verified = allowed and well_formed and device is not None and device.verify_token(code)
+        if not verified:
+            if allowed:
+                # Recorded, not rolled back: the failure counts even though we raise below.
+                PasswordResetThrottle.objects.filter(pk=throttle.pk).update(
+                    failures=F("failures") + 1, last_failure_at=timezone.now()
+                )
         else:
-            verified = well_formed and device.verify_token(code)
-            if not verified:
-                # Recorded, not rolled back: the failure must count even though we raise below.
-                device.throttle_increment(commit=False)
-                if device.throttling_failure_count >= settings.PASSWORD_RESET_MAX_FAILURES:
-                    device.token = None  # locked: this code can no longer be used
-                device.save()
-        if verified:
             user = device.user
             try:
                 password_validation.validate_password(new_password, user)
             except DjangoValidationError as exc:
                 # Raised inside the transaction: the code's use is rolled back, it stays usable.
                 raise InvalidInput("The new password is not strong enough.", fields={"new_password": exc.messages})
-            device.throttle_reset(commit=True)
+            PasswordResetThrottle.objects.filter(pk=throttle.pk).update(failures=0, last_failure_at=None)
             user.set_password(new_password)
             user.save(update_fields=["password"])
             tokens_revoke_all(user=user)

@@ -5,7 +5,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from accounts.models import PasswordResetDevice
+from accounts.models import PasswordResetDevice, PasswordResetThrottle
+from accounts.services import reset_email_key
 from accounts.tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -109,18 +110,36 @@ def test_wrong_codes_impose_growing_delays(api_client, frank, settings):
     settings.PASSWORD_RESET_THROTTLE_FACTOR = 60
     code = request_code(api_client)
     assert confirm(api_client, _wrong(code)).status_code == 400
-    device = PasswordResetDevice.objects.get(user=frank)
-    assert device.throttling_failure_count == 1
+    throttle = PasswordResetThrottle.objects.get(email_key=reset_email_key("frank@example.com"))
+    assert throttle.failures == 1
     # Within the delay even the right code is not checked, and the attempt is not counted.
     assert confirm(api_client, code).status_code == 400
-    device.refresh_from_db()
-    assert device.throttling_failure_count == 1
-    allowed, _info = device.verify_is_allowed()
-    assert not allowed
+    throttle.refresh_from_db()
+    assert throttle.failures == 1
     # After the delay the right code works.
-    PasswordResetDevice.objects.filter(pk=device.pk).update(
-        throttling_failure_timestamp=timezone.now() - timedelta(seconds=61)
-    )
+    PasswordResetThrottle.objects.filter(pk=throttle.pk).update(last_failure_at=timezone.now() - timedelta(seconds=61))
+    assert confirm(api_client, code).status_code == 204
+
+
+def test_the_delay_doubles_with_each_wrong_code(api_client, frank, settings):
+    settings.PASSWORD_RESET_THROTTLE_FACTOR = 60
+    code = request_code(api_client)
+    throttle = PasswordResetThrottle.objects.filter(email_key=reset_email_key("frank@example.com"))
+
+    def last_failure_ago(seconds: int) -> None:
+        throttle.update(last_failure_at=timezone.now() - timedelta(seconds=seconds))
+
+    assert confirm(api_client, _wrong(code)).status_code == 400  # 1 failure: wait 60 s
+    last_failure_ago(61)
+    assert confirm(api_client, _wrong(code)).status_code == 400  # 2 failures: wait 120 s
+    last_failure_ago(119)
+    assert confirm(api_client, code).status_code == 400  # too early: not even checked
+    assert throttle.get().failures == 2
+    last_failure_ago(121)
+    assert confirm(api_client, _wrong(code)).status_code == 400  # 3 failures: wait 240 s
+    last_failure_ago(239)
+    assert confirm(api_client, code).status_code == 400
+    last_failure_ago(241)
     assert confirm(api_client, code).status_code == 204
 
 
