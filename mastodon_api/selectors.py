@@ -56,3 +56,34 @@ def _count_stats() -> dict[str, int]:
         "active_halfyear": users["halfyear"],
         "posts": posts,
     }
+
+
+def account_get_visible(*, account_id: str | int, viewer) -> User:
+    """The account with this id as ``viewer`` may see it: ``accounts.selectors.user_get_visible``
+    (the one rule for who can be seen), looked up by id. NotFound otherwise."""
+    from accounts.selectors import user_get_visible
+    from twitterclone.errors import NotFound
+
+    try:
+        account_id = int(account_id)
+    except (TypeError, ValueError):
+        raise NotFound("Record not found") from None
+    username = User.objects.filter(pk=account_id).values_list("username", flat=True).first()
+    if username is None:
+        raise NotFound("Record not found")
+    return user_get_visible(username=username, viewer=viewer)
+
+
+def relationships_for(*, viewer: User, ids: list[int]) -> list[User]:
+    """The users among ``ids`` (in that order) with the viewer's relationship to each:
+    ``social.selectors.users_with_viewer_state`` plus whether they block the viewer."""
+    from django.db.models import Exists, OuterRef
+
+    from social.models import Block
+    from social.selectors import users_with_viewer_state
+
+    queryset = users_with_viewer_state(User.objects.filter(pk__in=ids), viewer).annotate(
+        viewer_blocked_by=Exists(Block.objects.filter(blocker_id=OuterRef("pk"), blocked_id=viewer.pk))
+    )
+    found = {user.pk: user for user in queryset}
+    return [found[pk] for pk in ids if pk in found]

@@ -1,11 +1,13 @@
-"""Routes of the Mastodon client API (included by twitterclone/urls.py at the root).
+"""Routes of the Mastodon client API (included by twitterclone/urls.py at the root, first).
 
 Every route also answers with a trailing slash, as Mastodon's do (Mastodon.py asks for
-``/api/v1/instance/``)."""
+``/api/v1/instance/``). Where a path exists in both APIs (``/api/v1/notifications``,
+``/api/v1/bookmarks``) a JWT, or no token, goes to ours and a Mastodon OAuth token to Mastodon's
+(``by_token``)."""
 
 from django.urls import re_path
 
-from .views import accounts, instance, oauth
+from .views import accounts, instance, misc, notifications, oauth, statuses, timelines
 
 app_name = "mastodon_api"
 
@@ -14,12 +16,45 @@ def route(path: str, view, name: str | None = None):
     return re_path(rf"^{path}/?$", view, name=name)
 
 
+def _is_mastodon_request(request) -> bool:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    return bool(token) and "." not in token  # a JWT has dots; a Mastodon token has none
+
+
+def by_token(mastodon_view, ours):
+    """A view that hands the request to ``mastodon_view`` for a Mastodon token, else to ``ours``."""
+
+    def view(request, *args, **kwargs):
+        chosen = mastodon_view if _is_mastodon_request(request) else ours
+        return chosen(request, *args, **kwargs)
+
+    return view
+
+
+def _ours_notifications(request, *args, **kwargs):
+    from notifications.views import NotificationViewSet
+
+    return NotificationViewSet.as_view({"get": "list", "delete": "clear"})(request, *args, **kwargs)
+
+
+def _ours_bookmarks(request, *args, **kwargs):
+    from tweets.views import BookmarksView
+
+    return BookmarksView.as_view()(request, *args, **kwargs)
+
+
+ID = r"(?P<{}>[^/]+)"
+ACCOUNT = ID.format("account_id")
+STATUS = ID.format("status_id")
+NOTIFICATION = r"(?P<notification_id>\d{1,18})"  # digits only: our /notifications/read_all and unread_count stay ours
+
 urlpatterns = [
+    # OAuth, apps, instance
     route("api/v1/apps", oauth.AppsView.as_view(), name="apps"),
     route("api/v1/apps/verify_credentials", oauth.AppVerifyCredentialsView.as_view(), name="app-verify"),
     route("api/v1/instance", instance.InstanceV1View.as_view(), name="instance-v1"),
     route("api/v2/instance", instance.InstanceV2View.as_view(), name="instance-v2"),
-    route("api/v1/accounts/verify_credentials", accounts.VerifyCredentialsView.as_view(), name="verify-credentials"),
     route("oauth/login", oauth.LoginView.as_view(), name="login"),
     route("oauth/authorize", oauth.AuthorizeView.as_view(), name="authorize"),
     route("oauth/token", oauth.MastodonTokenView.as_view(), name="token"),
@@ -27,4 +62,56 @@ urlpatterns = [
     route(r"\.well-known/oauth-authorization-server", oauth.authorization_server_metadata, name="oauth-metadata"),
     route(r"\.well-known/nodeinfo", instance.nodeinfo_links, name="nodeinfo-links"),
     route(r"nodeinfo/2\.0", instance.nodeinfo, name="nodeinfo"),
+    # Accounts
+    route("api/v1/accounts/verify_credentials", accounts.VerifyCredentialsView.as_view(), name="verify-credentials"),
+    route("api/v1/accounts/lookup", accounts.LookupView.as_view(), name="account-lookup"),
+    route("api/v1/accounts/relationships", accounts.RelationshipsView.as_view(), name="relationships"),
+    route("api/v1/accounts/search", accounts.AccountSearchView.as_view(), name="account-search"),
+    route(f"api/v1/accounts/{ACCOUNT}", accounts.AccountView.as_view(), name="account"),
+    route(f"api/v1/accounts/{ACCOUNT}/statuses", accounts.AccountStatusesView.as_view(), name="account-statuses"),
+    route(f"api/v1/accounts/{ACCOUNT}/followers", accounts.FollowListView.as_view(direction="followers")),
+    route(f"api/v1/accounts/{ACCOUNT}/following", accounts.FollowListView.as_view(direction="following")),
+    *[
+        route(f"api/v1/accounts/{ACCOUNT}/{action}", accounts.RelationshipActionView.as_view(action=action))
+        for action in accounts.RelationshipActionView.ACTIONS
+    ],
+    # Statuses
+    route("api/v1/statuses", statuses.StatusCreateView.as_view(), name="status-create"),
+    route(f"api/v1/statuses/{STATUS}", statuses.StatusView.as_view(), name="status"),
+    route(f"api/v1/statuses/{STATUS}/context", statuses.StatusContextView.as_view(), name="status-context"),
+    *[
+        route(f"api/v1/statuses/{STATUS}/{action}", statuses.StatusActionView.as_view(action=action))
+        for action in statuses.StatusActionView.ACTIONS
+    ],
+    # Timelines and lists of statuses
+    route("api/v1/timelines/home", timelines.HomeTimelineView.as_view(), name="timeline-home"),
+    route("api/v1/timelines/public", timelines.PublicTimelineView.as_view(), name="timeline-public"),
+    route(r"api/v1/timelines/tag/(?P<tag>[^/]+)", timelines.TagTimelineView.as_view(), name="timeline-tag"),
+    route("api/v1/bookmarks", by_token(timelines.BookmarksView.as_view(), _ours_bookmarks), name="bookmarks"),
+    route("api/v1/favourites", timelines.FavouritesView.as_view(), name="favourites"),
+    # Notifications
+    route(
+        "api/v1/notifications",
+        by_token(notifications.NotificationsView.as_view(), _ours_notifications),
+        name="notifications",
+    ),
+    route("api/v1/notifications/clear", notifications.NotificationsClearView.as_view(), name="notifications-clear"),
+    route(f"api/v1/notifications/{NOTIFICATION}", notifications.NotificationView.as_view(), name="notification"),
+    route(f"api/v1/notifications/{NOTIFICATION}/dismiss", notifications.NotificationDismissView.as_view()),
+    # Search, trends, preferences, and empty lists for what we do not have
+    route("api/v2/search", misc.SearchView.as_view(), name="search"),
+    route("api/v1/trends/tags", misc.TrendingTagsView.as_view(), name="trends-tags"),
+    route("api/v1/preferences", misc.PreferencesView.as_view(), name="preferences"),
+    *[
+        route(path, misc.EmptyListView.as_view(scope=scope, anonymous_methods=anonymous))
+        for path, scope, anonymous in [
+            ("api/v1/custom_emojis", "read", ("GET",)),
+            ("api/v1/announcements", "read", ()),
+            ("api/v1/filters", "read:filters", ()),
+            ("api/v2/filters", "read:filters", ()),
+            ("api/v1/lists", "read:lists", ()),
+            ("api/v1/followed_tags", "read:follows", ()),
+            ("api/v1/follow_requests", "read:follows", ()),
+        ]
+    ],
 ]

@@ -92,6 +92,12 @@ def notifications_clear(*, recipient_id: int) -> int:
     return deleted
 
 
+def notification_dismiss(*, recipient_id: int, notification_id: int) -> bool:
+    """Deletes one notification of the recipient (only theirs); False when there was none."""
+    deleted, _ = Notification.objects.filter(recipient_id=recipient_id, pk=notification_id).delete()
+    return bool(deleted)
+
+
 # --- Room going live: fan-out to every follower of the host -------------------------------------
 
 

@@ -293,6 +293,11 @@ RATE_LIMIT_RULES = [
     ("POST", r"^/api/v1/users/[^/]+/follow$", ["follow"]),
     ("POST", r"^/api/v1/reports$", ["report"]),
     ("POST", r"^/oauth/token/?$", ["oauth_token_ip", "oauth_login_name"]),
+    # The Mastodon client API's writes count against the same per-user limits as ours.
+    ("POST", r"^/api/v1/statuses/?$", ["post"]),
+    ("POST", r"^/api/v1/statuses/[^/]+/reblog/?$", ["post"]),
+    ("DELETE", r"^/api/v1/statuses/[^/]+/?$", ["delete"]),
+    ("POST", r"^/api/v1/accounts/[^/]+/follow/?$", ["follow"]),
     ("POST", r"^/oauth/login/?$", ["login_ip", "login_name"]),
 ]
 

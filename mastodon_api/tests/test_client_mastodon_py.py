@@ -61,3 +61,53 @@ def test_mastodon_py_password_grant_refuses_a_wrong_password(server):
     api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=server)
     with pytest.raises(MastodonIllegalArgumentError):
         api.log_in("eve", "not-the-password", scopes=["read"], allow_http=True)
+
+
+def _logged_in(server: str, username: str) -> Mastodon:
+    register(server, username)
+    client_id, client_secret = Mastodon.create_app(f"{username} app", scopes=SCOPES, api_base_url=server)
+    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=server)
+    api.log_in(username, PASSWORD, scopes=SCOPES, allow_http=True)
+    return api
+
+
+def test_mastodon_py_posts_follows_pages_favourites_and_reads_notifications(server):
+    ada, bob = _logged_in(server, "ada2"), _logged_in(server, "bob2")
+    bob_account = bob.account_verify_credentials()
+    relationship = ada.account_follow(bob_account.id)
+    assert relationship.following is True
+    posted = [bob.status_post(f"post number {n} #mastopy") for n in range(5)]
+    assert posted[0].account.acct == "bob2" and posted[0].tags[0].name == "mastopy"
+
+    page = ada.timeline_home(limit=2)
+    assert [s.id for s in page] == [posted[4].id, posted[3].id]
+    older = ada.fetch_next(page)
+    assert [s.id for s in older] == [posted[2].id, posted[1].id]
+    newer = ada.fetch_previous(older)
+    assert [s.id for s in newer] == [posted[4].id, posted[3].id]
+    everything = ada.fetch_remaining(ada.timeline_home(limit=2))
+    assert [s.id for s in everything] == [s.id for s in reversed(posted)]
+
+    favourited = ada.status_favourite(posted[0].id)
+    assert favourited.favourited is True and favourited.favourites_count == 1
+    ada.status_reblog(posted[1].id)
+    reply = ada.status_post("@bob2 a reply", in_reply_to_id=posted[2].id)
+    assert reply.in_reply_to_id == posted[2].id and reply.in_reply_to_account_id == bob_account.id
+
+    notifications = bob.notifications()
+    assert [n.type for n in notifications] == ["mention", "reblog", "favourite", "follow"]
+    assert notifications[2].status.id == posted[0].id
+    assert [n.type for n in bob.notifications(types=["follow"])] == ["follow"]
+    bob.notifications_dismiss(notifications[0].id)
+    assert len(bob.notifications()) == 3
+
+    assert [s.id for s in ada.timeline_hashtag("mastopy", limit=5)][:1] == [posted[4].id]
+    assert ada.status_context(reply.id).ancestors[0].id == posted[2].id
+    results = ada.search_v2("number", result_type="statuses")
+    assert {s.id for s in results.statuses} == {s.id for s in posted}
+    assert ada.account_relationships(bob_account.id)[0].following is True
+    ada.status_bookmark(posted[3].id)
+    assert [s.id for s in ada.bookmarks()] == [posted[3].id]
+    assert [s.id for s in ada.favourites()] == [posted[0].id]
+    assert bob.status_delete(posted[4].id).id == posted[4].id
+    assert posted[4].id not in [s.id for s in ada.timeline_home()]

@@ -1,13 +1,22 @@
-"""Mastodon's accounts endpoints."""
+"""Mastodon's accounts endpoints, over accounts.selectors, social.services/selectors and
+tweets.selectors."""
 
 from __future__ import annotations
 
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.selectors import user_get_visible, user_search
+from social import services as social
+from social.selectors import followers_of, following_of
+from tweets.selectors import user_tweets
+from twitterclone.errors import NotFound
+
 from .. import presenters
 from ..base import MastodonView
-from ..selectors import last_status_at_for
+from ..entities import StatusRenderer, relationship
+from ..pagination import keyset_page, page_bounds, paginated
+from ..selectors import account_get_visible, last_status_at_for, relationships_for
 
 
 class VerifyCredentialsView(MastodonView):
@@ -18,3 +27,124 @@ class VerifyCredentialsView(MastodonView):
     def get(self, request: Request) -> Response:
         user = request.user
         return Response(presenters.credential_account(request, user, last_status_at=last_status_at_for(user=user)))
+
+
+class AccountView(MastodonView):
+    """GET /api/v1/accounts/:id."""
+
+    scopes = {"GET": "read:accounts"}
+    anonymous_methods = ("GET",)
+    app_token_methods = ("GET",)
+
+    def get(self, request: Request, account_id: str) -> Response:
+        user = account_get_visible(account_id=account_id, viewer=request.user)
+        return Response(presenters.account(request, user, last_status_at=last_status_at_for(user=user)))
+
+
+class LookupView(MastodonView):
+    """GET /api/v1/accounts/lookup?acct=name (or name@this-host)."""
+
+    scopes = {"GET": "read:accounts"}
+    anonymous_methods = ("GET",)
+    app_token_methods = ("GET",)
+
+    def get(self, request: Request) -> Response:
+        acct = (request.query_params.get("acct") or "").lstrip("@")
+        username, _, domain = acct.partition("@")
+        if not username or (domain and domain != request.get_host()):
+            raise NotFound("Record not found")
+        user = user_get_visible(username=username, viewer=request.user)
+        return Response(presenters.account(request, user, last_status_at=last_status_at_for(user=user)))
+
+
+class AccountStatusesView(MastodonView):
+    """GET /api/v1/accounts/:id/statuses (exclude_replies, exclude_reblogs; only_media and pinned
+    are empty: we have neither)."""
+
+    scopes = {"GET": "read:statuses"}
+    anonymous_methods = ("GET",)
+    app_token_methods = ("GET",)
+
+    def get(self, request: Request, account_id: str) -> Response:
+        user = account_get_visible(account_id=account_id, viewer=request.user)
+        bounds = page_bounds(request)
+        if _true(request, "only_media") or _true(request, "pinned"):
+            return Response([])
+        queryset = user_tweets(author=user, viewer=request.user)
+        if _true(request, "exclude_replies"):
+            queryset = queryset.filter(reply_to__isnull=True)
+        if _true(request, "exclude_reblogs"):
+            queryset = queryset.filter(retweet_of__isnull=True)
+        tweets = keyset_page(queryset, bounds)
+        return paginated(request, StatusRenderer(request).many(tweets), [t.pk for t in tweets])
+
+
+def _true(request: Request, name: str) -> bool:
+    return (request.query_params.get(name) or "").lower() in ("1", "true", "yes", "on")
+
+
+class FollowListView(MastodonView):
+    """GET /api/v1/accounts/:id/followers and /following, most recent follow first."""
+
+    scopes = {"GET": "read:accounts"}
+    anonymous_methods = ("GET",)
+    app_token_methods = ("GET",)
+    direction = "followers"
+
+    def get(self, request: Request, account_id: str) -> Response:
+        user = account_get_visible(account_id=account_id, viewer=request.user)
+        select = followers_of if self.direction == "followers" else following_of
+        users = keyset_page(select(user=user, viewer=request.user), page_bounds(request), key="follow_id")
+        data = [presenters.account(request, u) for u in users]
+        return paginated(request, data, [u.follow_id for u in users])
+
+
+class RelationshipActionView(MastodonView):
+    """POST /api/v1/accounts/:id/{follow,unfollow,block,unblock,mute,unmute}: the Relationship after."""
+
+    scopes = {"POST": "write:follows"}
+    action = "follow"
+    ACTIONS = {
+        "follow": (lambda me, them: social.follow_create(follower=me, followee=them), "write:follows"),
+        "unfollow": (lambda me, them: social.follow_delete(follower=me, followee=them), "write:follows"),
+        "block": (lambda me, them: social.block_create(blocker=me, blocked=them), "write:blocks"),
+        "unblock": (lambda me, them: social.block_delete(blocker=me, blocked=them), "write:blocks"),
+        "mute": (lambda me, them: social.mute_create(muter=me, muted=them), "write:mutes"),
+        "unmute": (lambda me, them: social.mute_delete(muter=me, muted=them), "write:mutes"),
+    }
+
+    def initial(self, request, *args, **kwargs):
+        self.scopes = {"POST": (self.ACTIONS[self.action][1], "follow")}
+        super().initial(request, *args, **kwargs)
+
+    def post(self, request: Request, account_id: str) -> Response:
+        target = account_get_visible(account_id=account_id, viewer=request.user)
+        self.ACTIONS[self.action][0](request.user, target)
+        (user,) = relationships_for(viewer=request.user, ids=[target.pk])
+        return Response(relationship(user, viewer=request.user))
+
+
+class RelationshipsView(MastodonView):
+    """GET /api/v1/accounts/relationships?id[]=1&id[]=2."""
+
+    scopes = {"GET": "read:follows"}
+
+    def get(self, request: Request) -> Response:
+        raw = request.query_params.getlist("id[]") or request.query_params.getlist("id")
+        ids = [int(value) for value in raw[:40] if value.isdigit() and len(value) < 19]
+        users = relationships_for(viewer=request.user, ids=ids)
+        return Response([relationship(user, viewer=request.user) for user in users])
+
+
+class AccountSearchView(MastodonView):
+    """GET /api/v1/accounts/search?q=: accounts whose username or display name starts with q."""
+
+    scopes = {"GET": "read:accounts"}
+
+    def get(self, request: Request) -> Response:
+        query = (request.query_params.get("q") or "").strip()
+        if not query or "\x00" in query:
+            return Response([])
+        limit = page_bounds(request).limit
+        users = list(user_search(query=query.split("@")[0], viewer=request.user).order_by("username")[:limit])
+        return Response([presenters.account(request, u) for u in users])

@@ -55,14 +55,23 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def request_user_id(request: HttpRequest) -> str | None:
-    """The user id of a valid Bearer access token, without touching the database: the one decode
-    of the request's token, shared with DRF's authentication (``access_claims``, memoized)."""
+    """The user id of a valid Bearer access token: for a JWT without touching the database (the
+    one decode of the request's token, shared with DRF's authentication: ``access_claims``,
+    memoized); for a Mastodon client's OAuth token, one indexed query."""
     from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
     from accounts.authentication import access_claims
 
     claims = access_claims(request)
     user_id = claims.get(jwt_settings.USER_ID_CLAIM) if claims else None
+    if user_id is None:
+        # Not a JWT: perhaps a Mastodon client's OAuth token (no dots, unlike a JWT).
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        raw = header[7:].strip() if header.startswith("Bearer ") else ""
+        if raw and "." not in raw:
+            from mastodon_api.tokens import oauth_token_user_id
+
+            user_id = oauth_token_user_id(raw)
     return str(user_id) if user_id is not None else None
 
 

@@ -1,0 +1,170 @@
+"""Statuses, notifications and relationships in Mastodon's shapes. Pages are rendered in a fixed
+number of queries: the tweets come from ``tweets_for_display`` (or have ``attach_display_data``
+applied), and what Mastodon adds (the parent's author, last post dates) is loaded per page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rest_framework.request import Request
+
+from accounts.models import User
+from tweets.display import attach_display_data
+from tweets.models import Tweet, Visibility
+
+from . import presenters
+from .html import text_to_html
+
+# Our visibility in Mastodon's words, and back. We have no "unlisted": it is taken as public
+# (docs/mastodon.md). "direct" (private mentions) does not exist here.
+VISIBILITY_OUT = {Visibility.PUBLIC: "public", Visibility.FOLLOWERS: "private"}
+VISIBILITY_IN = {"public": Visibility.PUBLIC, "unlisted": Visibility.PUBLIC, "private": Visibility.FOLLOWERS}
+
+# Our notification types in Mastodon's: replies and quotes reach the user as mentions.
+NOTIFICATION_TYPES_OUT = {
+    "follow": "follow",
+    "like": "favourite",
+    "retweet": "reblog",
+    "reply": "mention",
+    "mention": "mention",
+    "quote": "mention",
+}
+
+
+def notification_types_in(mastodon_types: Iterable[str]) -> set[str]:
+    """Our types for a list of Mastodon types (unknown ones match nothing)."""
+    wanted = set(mastodon_types)
+    return {ours for ours, theirs in NOTIFICATION_TYPES_OUT.items() if theirs in wanted}
+
+
+class StatusRenderer:
+    """Renders statuses for one request and viewer; ``prepare`` loads what a page needs."""
+
+    def __init__(self, request: Request):
+        self.request = request
+        self.viewer = request.user
+        self.parent_authors: dict[int, int] = {}
+
+    def prepare(self, tweets: list[Tweet], *, display_loaded: bool = True) -> None:
+        if not display_loaded:
+            attach_display_data(tweets, self.viewer)
+        everything = [t for t in tweets if t is not None]
+        everything += [t.display_retweet_of for t in everything if getattr(t, "display_retweet_of", None)]
+        parent_ids = {t.reply_to_id for t in everything if t.reply_to_id} - set(self.parent_authors)
+        if parent_ids:
+            self.parent_authors.update(Tweet.objects.filter(pk__in=parent_ids).values_list("pk", "author_id"))
+
+    def many(self, tweets: list[Tweet], *, display_loaded: bool = True) -> list[dict[str, Any]]:
+        self.prepare(tweets, display_loaded=display_loaded)
+        return [self.status(tweet) for tweet in tweets]
+
+    def one(self, tweet: Tweet, *, display_loaded: bool = True) -> dict[str, Any]:
+        return self.many([tweet], display_loaded=display_loaded)[0]
+
+    def _url(self, tweet: Tweet) -> str:
+        return self.request.build_absolute_uri(f"/api/v1/tweets/{tweet.pk}")
+
+    def status(self, tweet: Tweet) -> dict[str, Any]:
+        request = self.request
+        original = getattr(tweet, "display_retweet_of", None) if tweet.retweet_of_id else None
+        mentions = getattr(tweet, "display_mentions", [])
+        hashtags = getattr(tweet, "display_hashtags", [])
+        author = tweet.author
+        data = {
+            "id": str(tweet.pk),
+            "uri": self._url(tweet),
+            "url": self._url(tweet),
+            "created_at": presenters.iso(tweet.created_at),
+            "edited_at": presenters.iso(tweet.edited_at),
+            "account": presenters.account(request, author),
+            "content": ""
+            if tweet.retweet_of_id
+            else text_to_html(
+                tweet.text,
+                mentions=[m["username"] for m in mentions],
+                hashtags=hashtags,
+                account_url=lambda name: presenters.account_url(request, name),
+                tag_url=lambda tag: presenters.tag_url(request, tag),
+            ),
+            "visibility": VISIBILITY_OUT.get(tweet.visibility, "public"),
+            "sensitive": False,
+            "spoiler_text": "",
+            "language": None,
+            "media_attachments": [],
+            "application": None,
+            "mentions": [
+                {
+                    "id": str(m["id"]),
+                    "username": m["username"],
+                    "acct": m["username"],
+                    "url": presenters.account_url(request, m["username"]),
+                }
+                for m in mentions
+            ],
+            "tags": [{"name": tag, "url": presenters.tag_url(request, tag)} for tag in hashtags],
+            "emojis": [],
+            "reblogs_count": tweet.retweet_count,
+            "favourites_count": tweet.like_count,
+            "replies_count": tweet.reply_count,
+            "in_reply_to_id": str(tweet.reply_to_id) if tweet.reply_to_id else None,
+            "in_reply_to_account_id": str(self.parent_authors[tweet.reply_to_id])
+            if tweet.reply_to_id in self.parent_authors
+            else None,
+            "reblog": self.status(original) if original is not None else None,
+            "poll": None,
+            "card": None,
+            "filtered": [],
+        }
+        if self.viewer.is_authenticated:
+            data.update(
+                favourited=bool(getattr(tweet, "viewer_liked", False)),
+                reblogged=bool(getattr(tweet, "viewer_retweeted", False)),
+                bookmarked=bool(getattr(tweet, "viewer_bookmarked", False)),
+                muted=False,
+                pinned=False,
+            )
+        return data
+
+
+def relationship(user: User, *, viewer: User) -> dict[str, Any]:
+    """Mastodon's Relationship of ``viewer`` to ``user``, from a user annotated by
+    ``social.selectors.users_with_viewer_state``."""
+    return {
+        "id": str(user.pk),
+        "following": bool(getattr(user, "viewer_following", False)),
+        "showing_reblogs": True,
+        "notifying": False,
+        "languages": None,
+        "followed_by": bool(getattr(user, "viewer_followed_by", False)),
+        "blocking": bool(getattr(user, "viewer_blocking", False)),
+        "blocked_by": bool(getattr(user, "viewer_blocked_by", False)),
+        "muting": bool(getattr(user, "viewer_muting", False)),
+        "muting_notifications": bool(getattr(user, "viewer_muting", False)),
+        "requested": False,
+        "requested_by": False,
+        "domain_blocking": False,
+        "endorsed": False,
+        "note": "",
+    }
+
+
+def notifications(request: Request, rows: list, tweets: dict[int, Tweet]) -> list[dict[str, Any]]:
+    """Mastodon Notifications; ``tweets`` holds the visible tweets they refer to (display loaded).
+    A notification whose tweet the viewer can no longer see is shown without its status."""
+    renderer = StatusRenderer(request)
+    renderer.prepare(list(tweets.values()))
+    out = []
+    for row in rows:
+        tweet = tweets.get(row.tweet_id) if row.tweet_id else None
+        out.append(
+            {
+                "id": str(row.pk),
+                "type": NOTIFICATION_TYPES_OUT[row.type],
+                "created_at": presenters.iso(row.created_at),
+                "account": presenters.account(request, row.actor),
+                "status": renderer.status(tweet) if tweet is not None else None,
+                "group_key": f"ungrouped-{row.pk}",
+            }
+        )
+    return out
