@@ -13,6 +13,7 @@ from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
+from django_otp.middleware import OTPMiddleware
 
 from .errors import error_json_response
 
@@ -99,6 +100,8 @@ def _skipped_for_api(base: type) -> type:
 BrowserSessionMiddleware = _skipped_for_api(SessionMiddleware)
 BrowserCsrfViewMiddleware = _skipped_for_api(CsrfViewMiddleware)
 BrowserMessageMiddleware = _skipped_for_api(MessageMiddleware)
+# The admin's two-factor state (django-otp); after BrowserAuthenticationMiddleware.
+BrowserOTPMiddleware = _skipped_for_api(OTPMiddleware)
 
 
 class BrowserAuthenticationMiddleware(_skipped_for_api(AuthenticationMiddleware)):

@@ -30,7 +30,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "moderation.admin_config.AdminSiteConfig",  # django.contrib.admin with a two-factor, rate-limited login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "channels",
     "django_otp",
     "oauth2_provider",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "social",
     "tweets",
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "twitterclone.middleware.BrowserCsrfViewMiddleware",
     "twitterclone.middleware.BrowserAuthenticationMiddleware",
+    "twitterclone.middleware.BrowserOTPMiddleware",
     "twitterclone.middleware.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -201,6 +203,9 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_AUTHENTICATION_RULE": "accounts.auth.user_can_authenticate",
 }
+# Staff log into the admin with a TOTP code as well as their password (moderation/admin_site.py).
+ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="twitterclone")
 # How long the cache keeps a user's token version (accounts/sessions.py); a miss reads the row.
 TOKEN_VERSION_CACHE_SECONDS = env.int("TOKEN_VERSION_CACHE_SECONDS", default=24 * 3600)
 
@@ -276,6 +281,9 @@ _DEFAULT_RATE_LIMITS = {
     # Mastodon clients' OAuth endpoints (the password grant and the sign-in page check passwords).
     "oauth_token_ip": ("60/5m", "ip"),
     "oauth_login_name": ("25/1h", "field:username"),
+    # The admin's login form (moderation/admin_site.py), per client address and per username.
+    "admin_login_ip": ("10/5m", "ip"),
+    "admin_login_name": ("10/1h", "field:username"),
 }
 RATE_LIMITS = {
     name: {"rate": env(f"RATE_LIMIT_{name.upper()}", default=rate), "per": per}
