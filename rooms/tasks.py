@@ -22,7 +22,7 @@ def participant_presence_check(room_id: int, user_id: int) -> None:
 
     remaining = presence_check(room_id=room_id, user_id=user_id)
     if remaining is not None and checks_run_in_celery():
-        participant_presence_check.apply_async((room_id, user_id), countdown=remaining)
+        effects.task_after_commit("rooms.tasks.participant_presence_check", room_id, user_id, countdown=remaining)
 
 
 @shared_task(ignore_result=True)

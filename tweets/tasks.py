@@ -7,6 +7,8 @@ from celery import shared_task
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from twitterclone import effects
+
 from . import feeds
 
 RETRY_ON = (RedisConnectionError, RedisTimeoutError)
@@ -26,7 +28,8 @@ def fan_out_tweet(tweet_id: int, before_follow: int | None = None) -> int:
     if chunk is None:
         return 0
     if chunk.next_before is not None:
-        fan_out_tweet.apply_async(args=[tweet_id, chunk.next_before])
+        # Through the outbox: a broker hiccup here delays the rest of the fan-out, never drops it.
+        effects.task_after_commit(feeds.FAN_OUT_TASK, tweet_id, chunk.next_before)
     return feeds.fan_out_push(chunk)
 
 

@@ -87,9 +87,9 @@ def test_fan_out_runs_in_batches_each_its_own_task(monkeypatch):
     assert [len(b) for b in batches] == [2, 2, 1]
     assert sorted(i for b in batches for i in b) == sorted(f.pk for f in fans)
     monkeypatch.setattr(services, "ROOM_LIVE_BATCH_SIZE", 2)
-    with mock.patch.object(tasks.notify_room_live_batch, "delay") as delay:
+    with mock.patch.object(tasks.notify_room_live_batch, "apply_async") as sent:
         assert tasks.fan_out_room_live(room.pk) == 3
-    assert [call.args for call in delay.call_args_list] == [(room.pk, b) for b in batches]
+    assert [call.kwargs["args"] for call in sent.call_args_list] == [[room.pk, b] for b in batches]
 
 
 def test_a_repeated_batch_creates_and_pushes_nothing_new(push):

@@ -236,15 +236,20 @@ def test_without_a_worker_services_schedule_no_celery_task(monkeypatch, django_c
     assert called == []
 
 
-def test_presence_task_reschedules_while_the_grace_period_runs(settings, monkeypatch, with_a_worker):
+def test_presence_task_reschedules_while_the_grace_period_runs(
+    settings, monkeypatch, with_a_worker, django_capture_on_commit_callbacks
+):
     settings.ROOM_DISCONNECT_GRACE_SECONDS = 30
     scheduled = []
     monkeypatch.setattr(
-        tasks.participant_presence_check, "apply_async", lambda args, countdown: scheduled.append(countdown)
+        tasks.participant_presence_check,
+        "apply_async",
+        lambda args, countdown, **options: scheduled.append(countdown),
     )
     room = live_room()
     participant = ParticipantFactory(room=room, disconnected_at=timezone.now() - timedelta(seconds=20))
-    tasks.participant_presence_check(room.pk, participant.user_id)
+    with django_capture_on_commit_callbacks(execute=True):  # a worker runs tasks in autocommit
+        tasks.participant_presence_check(room.pk, participant.user_id)
     assert len(scheduled) == 1
     assert 9 < scheduled[0] <= 10
     participant.refresh_from_db()
