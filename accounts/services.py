@@ -103,11 +103,6 @@ def auth_login(*, login: str, password: str) -> User:
     return user
 
 
-def tokens_revoke_all(*, user: User) -> int:
-    """Ends every session of the user: ``accounts.sessions.sessions_revoke``."""
-    return sessions_revoke(user=user)
-
-
 def password_change(*, user: User, old_password: str, new_password: str) -> None:
     """Changes the password after checking the old one. Every token of the user stops working
     and their open sockets are closed (User.save calls ``sessions_revoke``); the client logs in
@@ -224,8 +219,8 @@ def _reset_attempt_allowed(throttle: PasswordResetThrottle) -> bool:
 
 
 def password_reset_confirm(*, email: str, code: str, new_password: str) -> None:
-    """Sets a new password if the code is right, unexpired and unused, then revokes every
-    refresh token of the user.
+    """Sets a new password if the code is right, unexpired and unused; every session of the user
+    then ends (User.save calls ``sessions_revoke``: every token stops working, sockets close).
 
     The code is checked first, before anything about the new password, and every failure
     (wrong, expired, used or throttled code, unknown email, any new password with a wrong code)
@@ -260,8 +255,7 @@ def password_reset_confirm(*, email: str, code: str, new_password: str) -> None:
                 raise InvalidInput("The new password is not strong enough.", fields={"new_password": exc.messages})
             PasswordResetThrottle.objects.filter(pk=throttle.pk).update(failures=0, last_failure_at=None)
             user.set_password(new_password)
-            user.save(update_fields=["password"])
-            tokens_revoke_all(user=user)
+            user.save(update_fields=["password"])  # which ends every session (User.save)
     if not verified:
         raise failed
 

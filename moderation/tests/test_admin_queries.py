@@ -11,7 +11,7 @@ from django.urls import reverse
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import User
-from accounts.services import tokens_for, tokens_revoke_all
+from accounts.services import sessions_revoke, tokens_for
 from accounts.tests.factories import UserFactory
 from moderation import services
 from moderation.models import ModerationAction, Report
@@ -105,7 +105,7 @@ def build_outstanding(count):
     for _ in range(count):
         user = UserFactory()
         tokens_for(user)
-        tokens_revoke_all(user=user)
+        sessions_revoke(user=user)
 
 
 CHANGELISTS = [
