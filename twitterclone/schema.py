@@ -51,6 +51,14 @@ ERROR_RESPONSES = {
 
 BODY_METHODS = {"post", "put", "patch"}
 
+# Operations that cannot answer every generic error: the probes and the API root take no
+# authentication, no body and no parameters (and the probes are not rate-limited).
+GENERIC_ERRORS_BY_OPERATION = {
+    "healthz": {"405", "414"},
+    "readyz": {"405", "414"},
+    "api_root": {"405", "414", "429"},
+}
+
 
 def error_response(description: str):
     """An extra error status for ``extend_schema(responses=...)``, documented with the envelope."""
@@ -73,8 +81,11 @@ def add_error_responses(result: dict[str, Any], generator, request, public) -> d
                 code_is_error = response is not None and "content" not in response
                 if code_is_error and response.get("description", "").startswith("Error:"):
                     response["content"] = {"application/json": {"schema": ref}}
+            generic = GENERIC_ERRORS_BY_OPERATION.get(operation.get("operationId"), ERROR_RESPONSES.keys())
             for code, description in ERROR_RESPONSES.items():
                 if code in ("413", "415") and method not in BODY_METHODS:
+                    continue
+                if code not in generic:
                     continue
                 if code in responses:
                     continue

@@ -162,9 +162,13 @@ def test_landing_page_is_plain_html_with_links(client):
 
 def test_schema_documents_the_root_and_the_probes(client):
     schema = json.loads(client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").content)
-    assert "/api/v1/" in schema["paths"]
-    assert set(schema["paths"]["/healthz"]["get"]["responses"]) >= {"200"}
-    assert set(schema["paths"]["/readyz"]["get"]["responses"]) >= {"200", "503"}
+    assert set(schema["paths"]["/api/v1/"]["get"]["responses"]) == {"200", "405", "414", "429"}
+    # The probes take no token and are not rate-limited: no 401 or 429 documented.
+    assert set(schema["paths"]["/healthz"]["get"]["responses"]) == {"200", "405", "414"}
+    assert set(schema["paths"]["/readyz"]["get"]["responses"]) == {"200", "405", "414", "503"}
+    assert schema["paths"]["/readyz"]["get"]["responses"]["503"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Readiness"
+    }
 
 
 def test_schema_is_served_and_lists_the_account_paths(client):
