@@ -23,6 +23,7 @@ from channels.security.websocket import OriginValidator
 from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 
 from .socket_threads import socket_database_sync_to_async
 from .ws_frames import FrameError, FrameTypes, TokenBucket, decode_frame, validate_frame
@@ -41,8 +42,9 @@ CLOSE_RATE_LIMITED = 4429
 CLOSE_ABNORMAL = 1006  # the socket ended without a close frame
 CLOSE_INTERNAL_ERROR = 1011
 
-# Internal message a consumer gets when the channel layer fails under it.
+# Internal messages: the channel layer failed under the consumer; a client frame was refused.
 LAYER_UNAVAILABLE = {"type": "layer.unavailable"}
+RATE_LIMITED = {"type": "client.rate_limited"}
 
 
 def token_from_scope(scope: dict) -> tuple[str | None, bool]:
@@ -97,10 +99,12 @@ def websocket_origin_validator(application):
 class JsonSocketConsumer(AsyncWebsocketConsumer):
     """Base consumer: authenticates, echoes the ``bearer`` subprotocol, and owns the socket's life.
 
-    - Every client frame passes one gate (``receive``): the per-socket rate limit (a token bucket:
+    - Every client frame passes one gate: the per-socket rate limit as frames arrive
+      (``_gate_client_frames``; a token bucket:
       ``WEBSOCKET_FRAME_BURST``, then ``WEBSOCKET_FRAME_RATE_PER_SECOND``; over it an ``error``
       ``rate_limited``, and after ``WEBSOCKET_FLOOD_CLOSE_AFTER`` refused frames in a row a close
-      with 4429), then decoding and validation against ``frame_types``
+      with 4429, and ``WEBSOCKET_FLOOD_COOLDOWN_SECONDS`` during which that user's new sockets
+      are closed with 4429 at once); then, in ``receive``, decoding and validation against ``frame_types``
       (``twitterclone.ws_frames``). ``ping`` is answered with ``pong``. A clean frame goes to
       ``receive_<type>(fields)``; a malformed one gets an ``error`` frame; an unexpected exception
       in a handler is logged and answered with ``error`` ``internal_error``. The socket stays open.
@@ -116,14 +120,14 @@ class JsonSocketConsumer(AsyncWebsocketConsumer):
     frame_types: ClassVar[FrameTypes] = {}
     is_open = False  # accepted and not yet closed by us
     _disconnected = False
-    _frame_bucket: TokenBucket | None = None
-    _refused_in_a_row = 0
 
     async def __call__(self, scope, receive, send) -> None:
         self.scope = scope
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self.base_send = send
-        sources = [receive]
+        self._client_messages: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        gate = asyncio.get_running_loop().create_task(self._gate_client_frames(receive))
+        sources = [self._client_messages.get]
         try:
             if self.channel_layer is not None:
                 self.channel_name = await self.channel_layer.new_channel()
@@ -134,7 +138,33 @@ class JsonSocketConsumer(AsyncWebsocketConsumer):
         except StopConsumer:
             pass
         finally:
+            gate.cancel()
             await self._disconnect_once(CLOSE_ABNORMAL)
+
+    async def _gate_client_frames(self, receive) -> None:
+        """Reads the client's messages as they arrive and applies the frame rate limit there,
+        not when the consumer gets round to them: a flood is refused (and closed) at the speed it
+        comes in, and never queues up behind the frames being handled."""
+        bucket = TokenBucket(settings.WEBSOCKET_FRAME_BURST, settings.WEBSOCKET_FRAME_RATE_PER_SECOND)
+        refused_in_a_row = 0
+        while True:
+            message = await receive()
+            if message["type"] == "websocket.receive":
+                if not self.is_open:
+                    continue  # frames still arriving after we closed
+                if bucket.take():
+                    refused_in_a_row = 0
+                else:
+                    refused_in_a_row += 1
+                    if refused_in_a_row > settings.WEBSOCKET_FLOOD_CLOSE_AFTER:
+                        logger.warning("%s kept flooding: closing it with %s", type(self).__name__, CLOSE_RATE_LIMITED)
+                        await self.close(code=CLOSE_RATE_LIMITED)
+                        await self._start_flood_cooldown()
+                        continue
+                    message = RATE_LIMITED
+            await self._client_messages.put(message)
+            if message["type"] == "websocket.disconnect":
+                return
 
     async def _guarded_channel_receive(self) -> dict[str, Any]:
         if self._layer_failed:
@@ -157,6 +187,41 @@ class JsonSocketConsumer(AsyncWebsocketConsumer):
             logger.exception("%s failed on %r", type(self).__name__, message.get("type"))
             if message.get("type") == "websocket.connect":
                 await self.close(code=CLOSE_INTERNAL_ERROR)
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        if await self._in_flood_cooldown():
+            await self.accept(subprotocol=self.scope.get("auth_subprotocol"))
+            await self.close(code=CLOSE_RATE_LIMITED)
+            return
+        await super().websocket_connect(message)
+
+    def _flood_cooldown_key(self) -> str | None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            return None
+        return f"ws-flood-cooldown:{user.pk}"
+
+    async def _in_flood_cooldown(self) -> bool:
+        """A user whose socket was closed for flooding may not open sockets for
+        ``WEBSOCKET_FLOOD_COOLDOWN_SECONDS`` (each process shares it through the cache): a client
+        that reconnects and floods again costs the server a refused handshake, not a flood."""
+        key = self._flood_cooldown_key()
+        if key is None or settings.WEBSOCKET_FLOOD_COOLDOWN_SECONDS <= 0:
+            return False
+        try:
+            return bool(await socket_database_sync_to_async(cache.get)(key))
+        except Exception:  # the cache (Redis) is down: let the socket in
+            logger.info("flood cooldown check failed", exc_info=True)
+            return False
+
+    async def _start_flood_cooldown(self) -> None:
+        key = self._flood_cooldown_key()
+        if key is None or settings.WEBSOCKET_FLOOD_COOLDOWN_SECONDS <= 0:
+            return
+        try:
+            await socket_database_sync_to_async(cache.set)(key, 1, settings.WEBSOCKET_FLOOD_COOLDOWN_SECONDS)
+        except Exception:
+            logger.info("could not record a flood cooldown", exc_info=True)
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         await self._disconnect_once(message.get("code", CLOSE_ABNORMAL))
@@ -201,9 +266,6 @@ class JsonSocketConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self.is_open:
             return  # frames still queued after we closed
-        if not self._take_frame_token():
-            await self._refuse_over_rate_limit()
-            return
         try:
             content = decode_frame(text_data, bytes_data, settings.WEBSOCKET_MAX_FRAME_BYTES)
             if content is None:
@@ -219,22 +281,10 @@ class JsonSocketConsumer(AsyncWebsocketConsumer):
             logger.exception("%s failed on a client frame", type(self).__name__)
             await self.send_error("internal_error", "The server failed to handle this frame.")
 
-    def _take_frame_token(self) -> bool:
-        if self._frame_bucket is None:
-            self._frame_bucket = TokenBucket(settings.WEBSOCKET_FRAME_BURST, settings.WEBSOCKET_FRAME_RATE_PER_SECOND)
-        if self._frame_bucket.take():
-            self._refused_in_a_row = 0
-            return True
-        return False
-
-    async def _refuse_over_rate_limit(self) -> None:
-        self._refused_in_a_row += 1
-        if self._refused_in_a_row > settings.WEBSOCKET_FLOOD_CLOSE_AFTER:
-            logger.warning("%s kept flooding: closing it with %s", type(self).__name__, CLOSE_RATE_LIMITED)
-            await self.close(code=CLOSE_RATE_LIMITED)
-            return
-        await self.send_error(
-            "rate_limited",
-            f"Too many frames: at most {settings.WEBSOCKET_FRAME_BURST} at once and "
-            f"{settings.WEBSOCKET_FRAME_RATE_PER_SECOND:g} a second; this one was dropped.",
-        )
+    async def client_rate_limited(self, message: dict[str, Any]) -> None:
+        if self.is_open:
+            await self.send_error(
+                "rate_limited",
+                f"Too many frames: at most {settings.WEBSOCKET_FRAME_BURST} at once and "
+                f"{settings.WEBSOCKET_FRAME_RATE_PER_SECOND:g} a second; one was dropped.",
+            )
