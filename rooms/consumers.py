@@ -44,7 +44,6 @@ from twitterclone.ws_frames import Field, object_or_null, sdp, user_id
 
 from . import heartbeat, selectors, services
 from .events import participant_group_name, participant_payload, room_group_name
-from .tasks import checks_run_in_celery
 
 logger = logging.getLogger("twitterclone.rooms")
 
@@ -165,7 +164,7 @@ class RoomConsumer(JsonSocketConsumer):
         delay = await socket_database_sync_to_async(services.participant_disconnect)(
             room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name
         )
-        if delay is not None and not checks_run_in_celery():
+        if delay is not None and not services.checks_run_in_celery():
             schedule_local_presence_check(self.room_id, self.user.pk, delay)
 
     # --- client frames (already validated against ROOM_FRAME_TYPES) -------------------------------

@@ -11,10 +11,7 @@ A participant who leaves while sockets are open gets ``room.removed`` on exactly
 
 from __future__ import annotations
 
-import json
 from typing import Any
-
-from rest_framework.utils.encoders import JSONEncoder
 
 from twitterclone import effects
 
@@ -33,13 +30,8 @@ def participant_group_name(room_id: int, user_id: int) -> str:
     return f"room.{room_id}.user.{user_id}"
 
 
-def json_safe(data: Any) -> Any:
-    """Plain JSON types only (datetimes as ISO strings), as the Redis channel layer needs."""
-    return json.loads(json.dumps(data, cls=JSONEncoder))
-
-
 def participant_payload(participant: Participant) -> dict[str, Any]:
-    from .serializers import ParticipantSerializer
+    from .serializers import ParticipantSerializer, json_safe
 
     return json_safe(ParticipantSerializer(participant).data)
 

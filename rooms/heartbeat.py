@@ -17,33 +17,37 @@ import asyncio
 import logging
 import time
 import weakref
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django.conf import settings
 
 from twitterclone.socket_threads import socket_database_sync_to_async
 
 from . import services
-from .tasks import checks_run_in_celery
-
-if TYPE_CHECKING:
-    from .consumers import RoomConsumer
 
 logger = logging.getLogger("twitterclone.rooms")
 
 
+class RoomSocket(Protocol):
+    """What the heartbeat needs of a room consumer."""
+
+    channel_name: str
+
+    async def presence_lapsed(self) -> None: ...
+
+
 class _Heartbeat:
     def __init__(self) -> None:
-        self.consumers: dict[str, RoomConsumer] = {}
+        self.consumers: dict[str, RoomSocket] = {}
         self.task: asyncio.Task | None = None
         self.last_sweep = time.monotonic()
 
-    def add(self, consumer: RoomConsumer) -> None:
+    def add(self, consumer: RoomSocket) -> None:
         self.consumers[consumer.channel_name] = consumer
         if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(self._run(), name="rooms-heartbeat")
 
-    def discard(self, consumer: RoomConsumer) -> None:
+    def discard(self, consumer: RoomSocket) -> None:
         if self.consumers.get(consumer.channel_name) is consumer:
             del self.consumers[consumer.channel_name]
         if not self.consumers and self.task is not None:
@@ -68,7 +72,10 @@ class _Heartbeat:
                 consumer = self.consumers.get(channel_name)
                 if consumer is not None:
                     await consumer.presence_lapsed()
-        if not checks_run_in_celery() and time.monotonic() - self.last_sweep >= settings.ROOM_PRESENCE_SWEEP_SECONDS:
+        if (
+            not services.checks_run_in_celery()
+            and time.monotonic() - self.last_sweep >= settings.ROOM_PRESENCE_SWEEP_SECONDS
+        ):
             self.last_sweep = time.monotonic()
             await socket_database_sync_to_async(services.presence_sweep)()
 
@@ -84,10 +91,10 @@ def _for_this_loop() -> _Heartbeat:
     return heartbeat
 
 
-def register(consumer: RoomConsumer) -> None:
+def register(consumer: RoomSocket) -> None:
     """Keeps the consumer's connection row fresh while it is open."""
     _for_this_loop().add(consumer)
 
 
-def unregister(consumer: RoomConsumer) -> None:
+def unregister(consumer: RoomSocket) -> None:
     _for_this_loop().discard(consumer)

@@ -112,8 +112,7 @@ def room_get_for(*, room_id: int, viewer) -> Room:
 
 def room_payload(*, room_id: int) -> dict | None:
     """The JSON form of a room with all its present participants (for ``room_state``)."""
-    from .events import json_safe
-    from .serializers import RoomSerializer
+    from .serializers import RoomSerializer, json_safe
 
     room = (
         _with_counts(Room.objects.filter(pk=room_id))

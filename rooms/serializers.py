@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils.encoders import JSONEncoder
 
 from accounts.serializers import UserSummarySerializer
 
 from .models import Participant, Role, Room, RoomState
+
+
+def json_safe(data: Any) -> Any:
+    """Plain JSON types only (datetimes as ISO strings), as the Redis channel layer needs."""
+    return json.loads(json.dumps(data, cls=JSONEncoder))
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
@@ -50,12 +59,8 @@ class RoomSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ParticipantSerializer(many=True))
     def get_participants(self, room: Room) -> list[dict]:
-        participants = getattr(room, "stage", None)
-        if participants is None:  # not from a selector: read them (the REST views never do this)
-            from .selectors import present_participants
-
-            participants = list(present_participants().filter(room=room))
-        return ParticipantSerializer(participants, many=True, context=self.context).data
+        # Rooms come from the selectors, which prefetch ``stage``: the serializer reads nothing.
+        return ParticipantSerializer(room.stage, many=True, context=self.context).data
 
 
 class RoomCreateSerializer(serializers.Serializer):

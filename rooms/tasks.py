@@ -7,18 +7,11 @@ from celery import shared_task
 from twitterclone import effects
 
 
-def checks_run_in_celery() -> bool:
-    """True when presence checks go to a Celery worker (countdown tasks). With eager tasks
-    (embedded defaults, tests) there is no worker to wait, so the room socket schedules the
-    check in the server process instead."""
-    return effects.tasks_run_by_worker()
-
-
 @shared_task(ignore_result=True, acks_late=True)
 def participant_presence_check(room_id: int, user_id: int) -> None:
     """Ends the grace period of a participant with no open socket; re-schedules itself when
     the grace period got longer meanwhile (a co-host who became host)."""
-    from .services import presence_check
+    from .services import checks_run_in_celery, presence_check
 
     remaining = presence_check(room_id=room_id, user_id=user_id)
     if remaining is not None and checks_run_in_celery():
@@ -27,7 +20,8 @@ def participant_presence_check(room_id: int, user_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def presence_sweep() -> int:
-    """Safety net for lost checks: run it periodically (e.g. every minute with Celery beat)."""
+    """Safety net for lost checks and for sockets lost with their server: Celery beat runs it
+    every ``ROOM_PRESENCE_SWEEP_SECONDS``."""
     from .services import presence_sweep as sweep
 
     return sweep()

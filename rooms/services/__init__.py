@@ -18,7 +18,7 @@ Modules: ``lifecycle`` (rooms), ``participants`` (joining, hands, roles, mutes),
 (sockets and grace periods), ``_base`` (shared helpers and settings).
 """
 
-from ._base import grace_seconds_for, max_cohosts, max_listeners, max_speakers
+from ._base import checks_run_in_celery, grace_seconds_for, max_cohosts, max_listeners, max_speakers
 from .lifecycle import room_create, room_delete, room_end, room_end_unchecked, room_start, room_update
 from .participants import (
     hand_lower,
@@ -40,6 +40,7 @@ from .presence import (
 )
 
 __all__ = [
+    "checks_run_in_celery",
     "connections_heartbeat",
     "grace_seconds_for",
     "hand_lower",

@@ -102,12 +102,19 @@ def validate_schedule(scheduled_for: datetime | None) -> None:
         raise InvalidInput("Schedule the room in the future.", fields={"scheduled_for": ["Must be in the future."]})
 
 
+def checks_run_in_celery() -> bool:
+    """True when presence checks go to a Celery worker (countdown tasks). With eager tasks
+    (embedded defaults, tests) there is no worker to wait, so the room socket schedules the
+    check in the server process instead."""
+    return effects.tasks_run_by_worker()
+
+
 def schedule_presence_check_on_commit(room_id: int, user_id: int, delay: float) -> None:
     """With a Celery worker, checks the participant's presence after ``delay`` seconds (through
     the outbox: published after commit, retried while the broker is down). Without one (eager
     tasks: embedded defaults, tests) the room socket schedules the check in the server process
     instead (``rooms.consumers``)."""
-    if effects.tasks_run_by_worker():
+    if checks_run_in_celery():
         effects.task_after_commit("rooms.tasks.participant_presence_check", room_id, user_id, countdown=max(delay, 0))
 
 

@@ -232,7 +232,7 @@ def test_without_a_worker_services_schedule_no_celery_task(monkeypatch, django_c
     room = live_room()
     with django_capture_on_commit_callbacks(execute=True):
         services.participant_join(room=room, user=UserFactory())
-    assert tasks.checks_run_in_celery() is False
+    assert services.checks_run_in_celery() is False
     assert called == []
 
 
