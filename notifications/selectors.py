@@ -28,10 +28,10 @@ def notifications_for_push(*, notification_ids: list[int]) -> QuerySet[Notificat
     )
 
 
-def tweets_visible_to(*, viewer, ids: set[int]) -> QuerySet:
+def tweets_visible_to(*, viewer, ids: set[int]) -> list:
     """The tweets among ``ids`` that ``viewer`` may see now (``Tweet.objects.visible_to``, the
     one visibility rule), ready for ``TweetSerializer`` in a fixed number of queries."""
     from tweets.models import Tweet
     from tweets.selectors import tweets_for_display
 
-    return tweets_for_display(Tweet.objects.visible_to(viewer).filter(pk__in=ids), viewer)
+    return tweets_for_display(Tweet.objects.visible_to(viewer).select_related("author").filter(pk__in=ids), viewer)

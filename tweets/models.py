@@ -53,7 +53,7 @@ class TweetQuerySet(models.QuerySet):
         inactive authors (except to themselves), followers-only tweets for non-followers,
         tweets of authors who block the viewer, and retweets whose original is hidden by any
         of these rules. (A quote of an invisible tweet stays visible; its ``quote_of`` is
-        shown as null by ``tweets.selectors.tweets_for_display``.)
+        shown as null by ``tweets.display.attach_display_data``.)
 
         ``retweets=False`` leaves retweets out altogether, which spares the database the
         check of their originals (used to load quoted and retweeted tweets, never retweets)."""
@@ -67,31 +67,6 @@ class TweetQuerySet(models.QuerySet):
     def originals(self) -> TweetQuerySet:
         """Tweets that are not retweets (posts, replies, quotes)."""
         return self.filter(retweet_of__isnull=True)
-
-    # --- Display: load what a page needs once its rows are fetched (tweets/display.py) ----
-
-    _display_for: tuple | None = None
-
-    def for_display(self, viewer) -> TweetQuerySet:
-        """When evaluated, the tweets come with their author and everything the serializer
-        needs (``tweets.display.attach_display_data``), in a fixed number of queries. Does not
-        filter: apply ``visible_to(viewer)`` first."""
-        clone = self.select_related("author")
-        clone._display_for = (viewer,)
-        return clone
-
-    def _clone(self):
-        clone = super()._clone()
-        clone._display_for = self._display_for
-        return clone
-
-    def _fetch_all(self) -> None:
-        fetched = self._result_cache is None
-        super()._fetch_all()
-        if fetched and self._display_for is not None and issubclass(self._iterable_class, models.query.ModelIterable):
-            from .display import attach_display_data
-
-            attach_display_data(self._result_cache, self._display_for[0])
 
 
 class Tweet(models.Model):

@@ -1,9 +1,12 @@
 """Tweet reads. Every read starts from ``Tweet.objects.visible_to(viewer)`` (the one visibility
-rule, in tweets/models.py) and ends in ``tweets_for_display`` (a fixed number of queries per page)."""
+rule, in tweets/models.py). List selectors return querysets (the views paginate them); a page,
+once cut, goes through ``tweets_for_display`` (a fixed number of queries per page), and so do
+the single tweets and threads built here. Serializers then run no query."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.cache import cache
@@ -14,7 +17,9 @@ from django.utils import timezone
 
 from twitterclone.errors import NotFound
 
-from .models import Bookmark, Hashtag, Like, Tweet, TweetHashtag
+from .display import attach_display_data
+from .models import Bookmark, Hashtag, Like, Tweet, TweetHashtag, viewer_id_of
+from .visibility import visible_tweets
 
 # The full-text configuration of the GIN index created in migration 0002 (PostgreSQL only);
 # the query below must use the very same expression for the index to be used.
@@ -25,15 +30,16 @@ MAX_CONTEXT_ANCESTORS = 200
 MAX_CONTEXT_DESCENDANTS = 500
 
 
-def tweets_for_display(queryset: QuerySet, viewer) -> QuerySet:
-    """Makes ``queryset`` (of tweets) load what ``tweets.serializers.TweetSerializer`` needs, so
-    a page of any size costs a fixed number of queries (the page, then at most five more: see
-    ``tweets.display``): the author, the viewer's ``liked``, ``retweeted``, ``bookmarked``,
+def tweets_for_display(tweets: Iterable[Tweet], viewer) -> list[Tweet]:
+    """The tweets (a page, or a queryset evaluated here) with everything
+    ``tweets.serializers.TweetSerializer`` needs, in a fixed number of queries whatever their
+    number (see ``tweets.display``): the viewer's ``liked``, ``retweeted``, ``bookmarked``,
     hashtags and mentions, and the quoted and retweeted tweets as ``viewer`` may see them
     (``None`` when invisible), one level deep plus the tweet quoted by a retweeted tweet.
 
-    It does not filter: pass a queryset that is already ``visible_to(viewer)``."""
-    return queryset.for_display(viewer)
+    It does not filter: pass tweets that are already ``visible_to(viewer)``, with their
+    authors loaded (the querysets of this module select them)."""
+    return attach_display_data(tweets, viewer)
 
 
 def tweet_get_visible(*, tweet_id: int | str, viewer) -> Tweet:
@@ -42,15 +48,15 @@ def tweet_get_visible(*, tweet_id: int | str, viewer) -> Tweet:
         tweet_id = int(tweet_id)
     except (TypeError, ValueError):
         raise NotFound("No such tweet.") from None
-    tweet = tweets_for_display(Tweet.objects.visible_to(viewer).filter(pk=tweet_id), viewer).first()
+    tweet = visible_tweets(viewer_id=viewer_id_of(viewer), ids=[tweet_id]).get(tweet_id)
     if tweet is None:
         raise NotFound("No such tweet.")
-    return tweet
+    return tweets_for_display([tweet], viewer)[0]
 
 
 def tweet_replies(*, tweet: Tweet, viewer) -> QuerySet[Tweet]:
     """Visible direct replies to ``tweet`` (the caller checked that the tweet itself is visible)."""
-    return tweets_for_display(Tweet.objects.visible_to(viewer).filter(reply_to_id=tweet.pk), viewer)
+    return Tweet.objects.visible_to(viewer).select_related("author").filter(reply_to_id=tweet.pk)
 
 
 def tweet_context(*, tweet: Tweet, viewer) -> dict[str, list[Tweet]]:
@@ -84,12 +90,8 @@ def tweet_context(*, tweet: Tweet, viewer) -> dict[str, list[Tweet]]:
         descendant_ids.append(current_id)
         stack.extend(reversed(children.get(current_id, [])))
 
-    visible = {
-        item.pk: item
-        for item in tweets_for_display(
-            Tweet.objects.visible_to(viewer).filter(pk__in=ancestor_ids + descendant_ids), viewer
-        )
-    }
+    visible = visible_tweets(viewer_id=viewer_id_of(viewer), ids=ancestor_ids + descendant_ids)
+    tweets_for_display(visible.values(), viewer)
     # An invisible ancestor cuts the chain: show only the part of it next to the tweet.
     ancestors: list[Tweet] = []
     for ancestor_id in reversed(ancestor_ids):
@@ -111,7 +113,7 @@ def tweet_context(*, tweet: Tweet, viewer) -> dict[str, list[Tweet]]:
 
 def user_tweets(*, author, viewer) -> QuerySet[Tweet]:
     """The author's tweets, replies and retweets that the viewer may see, newest first."""
-    return tweets_for_display(Tweet.objects.visible_to(viewer).filter(author_id=author.pk), viewer)
+    return Tweet.objects.visible_to(viewer).select_related("author").filter(author_id=author.pk)
 
 
 def user_liked_tweets(*, user, viewer) -> QuerySet[Tweet]:
@@ -121,7 +123,7 @@ def user_liked_tweets(*, user, viewer) -> QuerySet[Tweet]:
         .filter(likes__user_id=user.pk)
         .annotate(like_id=Like.objects.filter(user_id=user.pk, tweet_id=OuterRef("pk")).values("id")[:1])
     )
-    return tweets_for_display(queryset, viewer)
+    return queryset.select_related("author")
 
 
 def bookmarked_tweets(*, user) -> QuerySet[Tweet]:
@@ -132,7 +134,7 @@ def bookmarked_tweets(*, user) -> QuerySet[Tweet]:
         .filter(bookmarks__user_id=user.pk)
         .annotate(bookmark_id=Bookmark.objects.filter(user_id=user.pk, tweet_id=OuterRef("pk")).values("id")[:1])
     )
-    return tweets_for_display(queryset, user)
+    return queryset.select_related("author")
 
 
 def hashtag_tweets(*, tag: str, viewer) -> QuerySet[Tweet]:
@@ -141,7 +143,7 @@ def hashtag_tweets(*, tag: str, viewer) -> QuerySet[Tweet]:
     if "\x00" in name:  # no hashtag holds a NUL, and PostgreSQL text cannot be compared with one
         return Tweet.objects.none()
     tweet_ids = TweetHashtag.objects.filter(hashtag__name=name).values("tweet_id")
-    return tweets_for_display(Tweet.objects.visible_to(viewer).filter(pk__in=tweet_ids), viewer)
+    return Tweet.objects.visible_to(viewer).select_related("author").filter(pk__in=tweet_ids)
 
 
 def tweet_search(*, query: str, viewer) -> QuerySet[Tweet]:
@@ -163,7 +165,7 @@ def tweet_search(*, query: str, viewer) -> QuerySet[Tweet]:
     else:
         for word in query.split():
             queryset = queryset.filter(text__icontains=word)
-    return tweets_for_display(queryset, viewer)
+    return queryset.select_related("author")
 
 
 TRENDS_CACHE_SECONDS = 30

@@ -1,8 +1,9 @@
 """Tweet shapes of the API contract.
 
-``TweetSerializer`` is the one tweet shape every app embeds. Serialize querysets that went
-through ``tweets.selectors.tweets_for_display(queryset, viewer)``: then a page costs a fixed
-number of queries. Without it the serializer still answers correctly, one query at a time.
+``TweetSerializer`` is the one tweet shape every app embeds. It renders tweets that went
+through ``tweets.selectors.tweets_for_display(tweets, viewer)`` and runs no query itself: a
+tweet without its display data is a programming error (``MissingDisplayData``), never a
+silent query per tweet.
 """
 
 from __future__ import annotations
@@ -34,6 +35,19 @@ class ViewerStateField(serializers.Field):
 
     def to_internal_value(self, data):
         raise serializers.ValidationError("Read-only.")
+
+
+class MissingDisplayData(RuntimeError):
+    """A tweet reached the serializer without ``tweets_for_display``."""
+
+
+def _display(tweet: Tweet, attr: str):
+    try:
+        return getattr(tweet, attr)
+    except AttributeError:
+        raise MissingDisplayData(
+            f"tweet {tweet.pk} has no {attr}: pass it through tweets.selectors.tweets_for_display first"
+        ) from None
 
 
 class MentionSerializer(serializers.Serializer):
@@ -86,44 +100,22 @@ class BaseTweetSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_hashtags(self, tweet: Tweet) -> list[str]:
-        names = getattr(tweet, "display_hashtags", None)
-        if names is None:
-            names = list(tweet.hashtag_links.order_by("id").values_list("hashtag__name", flat=True))
-        return names
+        return _display(tweet, "display_hashtags")
 
     @extend_schema_field(MentionSerializer(many=True))
     def get_mentions(self, tweet: Tweet) -> list[dict]:
-        mentions = getattr(tweet, "display_mentions", None)
-        if mentions is None:
-            rows = tweet.mention_links.order_by("id").values_list("user_id", "user__username")
-            mentions = [{"id": user_id, "username": username} for user_id, username in rows]
-        return mentions
+        return _display(tweet, "display_mentions")
 
     def _state(self, tweet: Tweet, name: str) -> bool | None:
-        viewer_id = self._viewer_id()
-        if viewer_id is None:
+        if self._viewer_id() is None:
             return None
-        annotated = getattr(tweet, f"viewer_{name}", None)
-        if annotated is not None:
-            return bool(annotated)
-        if name == "liked":
-            return tweet.likes.filter(user_id=viewer_id).exists()
-        if name == "bookmarked":
-            return tweet.bookmarks.filter(user_id=viewer_id).exists()
-        return Tweet.objects.filter(author_id=viewer_id, retweet_of_id=tweet.pk).exists()
+        return bool(_display(tweet, f"viewer_{name}"))
 
     def _visible_reference(self, tweet: Tweet, attr: str, field: str) -> Tweet | None:
-        """The quoted or retweeted tweet if the viewer may see it (prefetched by
-        ``tweets_for_display``; looked up here otherwise)."""
-        referenced_id = getattr(tweet, f"{field}_id")
-        if referenced_id is None:
+        """The quoted or retweeted tweet if the viewer may see it (loaded by ``tweets_for_display``)."""
+        if getattr(tweet, f"{field}_id") is None:
             return None
-        if hasattr(tweet, attr):
-            return getattr(tweet, attr)
-        from .selectors import tweets_for_display
-
-        viewer = self._viewer()
-        return tweets_for_display(Tweet.objects.visible_to(viewer).filter(pk=referenced_id), viewer).first()
+        return _display(tweet, attr)
 
     # Which serializer renders the tweets this one embeds: None means ids only.
     quote_serializer: str | None = None
@@ -149,12 +141,18 @@ _DATETIME = serializers.DateTimeField()
 _SERIALIZERS: dict[str, type[BaseTweetSerializer]] = {}
 
 
-def _author_payload(author, serializer: serializers.BaseSerializer) -> dict:
+_AUTHOR_FIELD = Tweet._meta.get_field("author")
+
+
+def _author_payload(tweet: Tweet, serializer: serializers.BaseSerializer) -> dict:
     # Authors repeat within a page: render each once per response (the context is shared).
     # One UserSummarySerializer per response renders them all (instantiating one costs more
     # than rendering with it).
     context = serializer.context
+    if not _AUTHOR_FIELD.is_cached(tweet):
+        raise MissingDisplayData("tweets must be rendered with their author loaded (select_related)")
     cache = context.setdefault("_tweet_author_payloads", {})
+    author = tweet.author
     payload = cache.get(author.pk)
     if payload is None:
         summary = context.get("_tweet_author_serializer")
@@ -169,7 +167,7 @@ def _render(tweet: Tweet, serializer: BaseTweetSerializer, kind: type[BaseTweetS
         "id": tweet.pk,
         "text": tweet.text,
         "visibility": tweet.visibility,
-        "author": _author_payload(tweet.author, serializer),
+        "author": _author_payload(tweet, serializer),
         "created_at": _DATETIME.to_representation(tweet.created_at),
         "edited_at": _DATETIME.to_representation(tweet.edited_at) if tweet.edited_at else None,
         "reply_to": tweet.reply_to_id,

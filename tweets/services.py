@@ -11,6 +11,7 @@ Every change of a tweet goes through one of these functions. Rules kept here:
   at COMMIT, outside any savepoint, so a concurrent delete must wait, or win and be seen;
 - notifications are stored in the same transaction (``notification_create``), timeline
   fan-out leaves only after commit (``twitterclone.effects``, through ``tweets.feeds``);
+- an edit or a delete drops the tweet's cached hydration (``tweets.hydration``);
 - a retweet is resolved to its original for every interaction (liking, quoting, replying to
   or retweeting a retweet acts on the tweet it retweets).
 """
@@ -29,6 +30,7 @@ from notifications.services import notification_create
 from social.selectors import is_blocked_either_way
 from twitterclone.errors import Forbidden, InvalidInput, NotFound
 
+from .hydration import hydration_invalidate
 from .models import Bookmark, Hashtag, Like, Mention, Tweet, TweetEdit, TweetHashtag, Visibility
 from .text import clean_text, parse_hashtags, parse_mentions, text_errors
 
@@ -219,6 +221,7 @@ def tweet_edit(*, tweet: Tweet, actor: User, text: str) -> Tweet:
         users = _mentionable_users(actor, parse_mentions(text))
         Mention.objects.filter(tweet=current).exclude(user_id__in=[user.pk for user in users]).delete()
         _link_mentions(current, users)
+        hydration_invalidate([current.pk])
     return current
 
 
@@ -265,6 +268,7 @@ def tweet_destroy(*, tweet: Tweet) -> None:
         for author_id in author_ids:
             # Each retweeter has exactly one retweet of this tweet (a database constraint).
             _increment(User, author_id, "tweets_count", -1)
+        hydration_invalidate([tweet_id for tweet_id, _ in removed])
         _remove_from_feeds(removed)
 
 

@@ -24,7 +24,6 @@ from twitterclone.errors import InvalidInput
 from twitterclone.params import IntegerParameter
 
 from . import feeds, selectors, services
-from .display import attach_display_data
 from .pagination import (
     BookmarkPagination,
     HomeTimelinePagination,
@@ -66,9 +65,16 @@ class PaginatedListView(APIView):
     def get_queryset(self):
         raise NotImplementedError
 
+    def prepare_page(self, page: list) -> list:
+        """The page, ready for ``item_serializer`` (which runs no query): tweets get their
+        display data here."""
+        if self.item_serializer is TweetSerializer:
+            return selectors.tweets_for_display(page, self.request.user)
+        return page
+
     def get(self, request: Request, **kwargs) -> Response:
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(self.get_queryset(), request, view=self)
+        page = self.prepare_page(paginator.paginate_queryset(self.get_queryset(), request, view=self))
         data = self.item_serializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 
@@ -248,7 +254,7 @@ class HomeTimelineView(APIView):
         paginator = HomeTimelinePagination()
         size, before, after = paginator.bounds(request)
         page = feeds.home_page(viewer=request.user, size=size, before=before, after=after)
-        attach_display_data(page.tweets, request.user)
+        selectors.tweets_for_display(page.tweets, request.user)
         paginator.set_links(older_than=page.older_than, newer_than=page.newer_than)
         response = paginator.get_paginated_response(
             TweetSerializer(page.tweets, many=True, context={"request": request}).data

@@ -1,15 +1,16 @@
-"""Steps 2 and 3 of a home page: keep the candidates the viewer may see now, reading further
-when the filter dropped some, and cut the page with its cursors."""
+"""Step 2 of a home page: keep the candidates the viewer may see now (one constant SQL
+statement over the candidates' ids, ``tweets.visibility.home_tweets``), reading further when
+the filter dropped some, and cut the page with its cursors. Step 3 (display data) is the
+caller's: ``tweets.selectors.tweets_for_display``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
-
 from accounts.models import User
 
 from ..models import Tweet
+from ..visibility import home_tweets
 from .candidates import pull_candidates, redis_candidates
 from .store import mark_redis_down, redis_enabled
 
@@ -26,25 +27,6 @@ class HomePage:
     older_than: int | None
     newer_than: int | None
     source: str
-
-
-def _visible_home_tweets(viewer: User, ids: list[int]) -> dict[int, Tweet]:
-    """Of these candidate ids, the tweets the viewer may see in their home timeline now
-    (with their authors): visible (``visible_to``), by themselves or someone they still
-    follow, and neither by nor a retweet of someone they mute."""
-    from social.models import Follow, Mute
-
-    followees = Follow.objects.filter(follower_id=viewer.pk).values("followee_id")
-    muted = Mute.objects.filter(muter_id=viewer.pk).values("muted_id")
-    queryset = (
-        Tweet.objects.visible_to(viewer)
-        .filter(pk__in=ids)
-        .filter(Q(author_id=viewer.pk) | Q(author_id__in=followees))
-        .exclude(author_id__in=muted)
-        .exclude(retweet_of__author_id__in=muted)
-        .select_related("author")
-    )
-    return {tweet.pk: tweet for tweet in queryset}
 
 
 def home_page(*, viewer: User, size: int, before: int | None = None, after: int | None = None) -> HomePage:
@@ -79,7 +61,7 @@ def home_page(*, viewer: User, size: int, before: int | None = None, after: int 
         if not candidates:
             exhausted = True
             break
-        visible = _visible_home_tweets(viewer, [candidate.id for candidate in candidates])
+        visible = home_tweets(viewer_id=viewer.pk, ids=[candidate.id for candidate in candidates])
         for candidate in candidates:
             bound = candidate.id
             if candidate.id in visible:

@@ -1,5 +1,5 @@
 """Dependency direction inside the tweets app: tasks import feeds and services, never the
-reverse (no import cycles)."""
+reverse, and the models never import the display code (no import cycles)."""
 
 import ast
 from pathlib import Path
@@ -32,3 +32,15 @@ def _imported_modules(path: Path) -> set[str]:
 )
 def test_feeds_services_and_selectors_never_import_tasks(source):
     assert "tweets.tasks" not in _imported_modules(TWEETS / source)
+
+
+def test_models_do_not_import_display_code():
+    """Display data is attached where pages are built, not by the models' query sets."""
+    imported = _imported_modules(TWEETS / "models.py")
+    assert not {"tweets.display", "tweets.hydration", "tweets.visibility", "tweets.selectors"} & imported
+
+
+def test_no_queryset_private_method_is_overridden():
+    from tweets.models import TweetQuerySet
+
+    assert not {"_fetch_all", "_clone"} & set(vars(TweetQuerySet))

@@ -1,7 +1,10 @@
-"""The hand-built tweet rendering matches DRF's field-by-field rendering exactly."""
+"""The hand-built tweet rendering matches DRF's field-by-field rendering exactly, and
+rendering runs no query."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
@@ -10,7 +13,12 @@ from social import services as social
 from tweets import services
 from tweets.models import Tweet
 from tweets.selectors import tweets_for_display
-from tweets.serializers import EmbeddedTweetSerializer, ReferencedTweetSerializer, TweetSerializer
+from tweets.serializers import (
+    EmbeddedTweetSerializer,
+    MissingDisplayData,
+    ReferencedTweetSerializer,
+    TweetSerializer,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -43,9 +51,27 @@ def rich_tweets(user):
 def test_fast_rendering_equals_generic_rendering(user, rich_tweets, anonymous):
     viewer = AnonymousUser() if anonymous else user
     context = {"request": request_for(viewer)}
-    tweets = list(tweets_for_display(Tweet.objects.visible_to(viewer).order_by("-id"), viewer))
+    queryset = Tweet.objects.visible_to(viewer).select_related("author").order_by("-id")
+    tweets = tweets_for_display(queryset, viewer)
     assert len(tweets) >= 5
     for tweet in tweets:
         for serializer_class in (TweetSerializer, ReferencedTweetSerializer, EmbeddedTweetSerializer):
             serializer = serializer_class(tweet, context=context)
-            assert serializer.data == serializer.generic_representation(tweet), (serializer_class, tweet.pk)
+            with CaptureQueriesContext(connection) as queries:
+                fast = serializer.data
+                generic = serializer.generic_representation(tweet)
+            assert fast == generic, (serializer_class, tweet.pk)
+            assert len(queries) == 0, [query["sql"] for query in queries]
+
+
+@pytest.mark.parametrize("anonymous", [False, True])
+def test_serializer_refuses_a_tweet_without_display_data(user, rich_tweets, anonymous):
+    """No silent query per tweet: a tweet that skipped tweets_for_display is an error."""
+    viewer = AnonymousUser() if anonymous else user
+    bare = Tweet.objects.select_related("author").filter(author=rich_tweets).first()
+    with pytest.raises(MissingDisplayData):
+        TweetSerializer(bare, context={"request": request_for(viewer)}).data
+    without_author = tweets_for_display([Tweet.objects.filter(author=rich_tweets).first()], viewer)[0]
+    assert not Tweet._meta.get_field("author").is_cached(without_author)
+    with pytest.raises(MissingDisplayData):
+        TweetSerializer(without_author, context={"request": request_for(viewer)}).data

@@ -1,0 +1,104 @@
+"""The constant SQL statements of tweets.visibility say exactly what the ORM rule
+(``Tweet.objects.visible_to`` and the home filter) says, on a matrix of every case: hidden,
+suspended and inactive authors, followers-only, blocks both ways, mutes, retweets of each."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from social import services as social
+from social.models import Follow, Mute
+from tweets import services
+from tweets.models import Tweet
+from tweets.visibility import embedded_tweets, home_tweets, visible_tweets
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    """Viewers and authors in every relation, each author with a public and a followers-only
+    tweet, and retweets of all of them by a plain followed account."""
+    viewer, stranger = UserFactory(), UserFactory()
+    authors = {name: UserFactory(username=f"a_{name}") for name in ("plain", "hidden", "suspended", "inactive")}
+    authors.update(
+        blocks_viewer=UserFactory(username="a_blocks"),
+        blocked=UserFactory(username="a_blocked"),
+        muted=UserFactory(username="a_muted"),
+        unfollowed=UserFactory(username="a_unfollowed"),
+        retweeter=UserFactory(username="a_retweeter"),
+    )
+    for name, author in authors.items():
+        if name != "unfollowed":
+            social.follow_create(follower=viewer, followee=author)
+    originals = []
+    for name, author in authors.items():
+        for visibility in ("public", "followers"):
+            originals.append(services.tweet_create(author=author, text=f"{name} {visibility}", visibility=visibility))
+    originals.append(services.tweet_create(author=viewer, text="mine"))
+    retweeter = authors["retweeter"]
+    for original in originals:
+        if original.visibility == "public" and original.author_id != retweeter.pk:
+            services.retweet_create(user=retweeter, tweet_id=original.pk)
+    # Changes after the retweets (a retweet of what is invisible cannot be made any more).
+    Tweet.objects.filter(author=authors["hidden"]).update(is_hidden=True)
+    User.objects.filter(pk=authors["suspended"].pk).update(is_suspended=True)
+    User.objects.filter(pk=authors["inactive"].pk).update(is_active=False)
+    social.block_create(blocker=authors["blocks_viewer"], blocked=viewer)
+    social.mute_create(muter=viewer, muted=authors["muted"])
+    social.block_create(blocker=viewer, blocked=authors["blocked"])
+    return {"viewer": viewer, "stranger": stranger, "authors": authors}
+
+
+def _orm_home_ids(viewer, ids):
+    followees = Follow.objects.filter(follower_id=viewer.pk).values("followee_id")
+    muted = Mute.objects.filter(muter_id=viewer.pk).values("muted_id")
+    return set(
+        Tweet.objects.visible_to(viewer)
+        .filter(pk__in=ids)
+        .filter(Q(author_id=viewer.pk) | Q(author_id__in=followees))
+        .exclude(author_id__in=muted)
+        .exclude(retweet_of__author_id__in=muted)
+        .values_list("id", flat=True)
+    )
+
+
+@pytest.mark.parametrize("who", ["viewer", "stranger", "anonymous", "hidden_author", "suspended_author"])
+def test_visible_statement_equals_the_orm_rule(world, who):
+    viewer = {
+        "viewer": world["viewer"],
+        "stranger": world["stranger"],
+        "anonymous": AnonymousUser(),
+        "hidden_author": world["authors"]["hidden"],
+        "suspended_author": world["authors"]["suspended"],
+    }[who]
+    all_ids = list(Tweet.objects.values_list("id", flat=True))
+    expected = set(Tweet.objects.visible_to(viewer).values_list("id", flat=True))
+    viewer_id = viewer.pk if viewer.is_authenticated else None
+    assert set(visible_tweets(viewer_id=viewer_id, ids=all_ids)) == expected
+    assert 0 < len(expected) < len(all_ids)
+    originals = list(Tweet.objects.filter(retweet_of__isnull=True).values_list("id", flat=True))
+    expected_originals = set(Tweet.objects.visible_to(viewer, retweets=False).values_list("id", flat=True))
+    assert set(embedded_tweets(viewer_id=viewer_id, ids=originals)) == expected_originals
+
+
+@pytest.mark.parametrize("who", ["viewer", "stranger", "retweeter"])
+def test_home_statement_equals_the_orm_home_filter(world, who):
+    viewer = world["authors"]["retweeter"] if who == "retweeter" else world[who]
+    all_ids = list(Tweet.objects.values_list("id", flat=True))
+    expected = _orm_home_ids(viewer, all_ids)
+    assert set(home_tweets(viewer_id=viewer.pk, ids=all_ids)) == expected
+    if who == "viewer":
+        texts = {tweet.text for tweet in home_tweets(viewer_id=viewer.pk, ids=all_ids).values()}
+        assert texts == {"plain public", "plain followers", "retweeter public", "retweeter followers", "mine"} | {""}
+
+
+def test_rows_come_with_their_authors_and_typed_values(world):
+    viewer = world["viewer"]
+    tweet = Tweet.objects.filter(author=world["authors"]["plain"], visibility="public").get()
+    loaded = visible_tweets(viewer_id=viewer.pk, ids=[tweet.pk])[tweet.pk]
+    assert loaded.author.username == "a_plain" and loaded.is_hidden is False
+    assert loaded.created_at == tweet.created_at and loaded.created_at.tzinfo is not None
+    assert Tweet._meta.get_field("author").is_cached(loaded)

@@ -1,0 +1,186 @@
+"""The visibility rule as constant SQL statements over an id array, for the pages that are
+built from ids (the home timeline, the tweets embedded in a page).
+
+These statements say exactly what ``Tweet.objects.visible_to(viewer)`` says
+(``tweets.models._visible_q``; ``tests/test_visibility.py`` checks both against the same
+cases): a tweet is visible to its author always, and to anyone else when it is not hidden, its
+author is active and not suspended, it is public or the viewer follows its author, and its
+author does not block the viewer; a retweet also needs its original to be visible. An
+anonymous viewer is a NULL viewer id: every comparison with it is false, which leaves "not
+hidden, active author, public".
+
+Each statement is a constant string (the ids are one bound array: ``= ANY(%s)`` on
+PostgreSQL, ``json_each`` on SQLite), so nothing is built per request and PostgreSQL sees the
+same statement every time. Rows come back as model instances built with ``from_db`` (the
+author attached), so the serializer needs nothing else from the database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from accounts.models import User
+
+from .models import Tweet
+
+# Columns of a tweet row and of its author, in this order, in every statement below.
+TWEET_COLUMNS = (
+    "id",
+    "author_id",
+    "text",
+    "visibility",
+    "reply_to_id",
+    "conversation_id",
+    "quote_of_id",
+    "retweet_of_id",
+    "created_at",
+    "edited_at",
+    "like_count",
+    "retweet_count",
+    "reply_count",
+    "quote_count",
+    "is_hidden",
+    "hidden_at",
+)
+# ``from_db`` takes the loaded values in the model's field order: keep these in that order.
+AUTHOR_COLUMNS = tuple(
+    field.attname
+    for field in User._meta.concrete_fields
+    if field.attname in {"id", "username", "display_name", "avatar", "is_active", "is_suspended"}
+)
+assert tuple(field.attname for field in Tweet._meta.concrete_fields) == TWEET_COLUMNS, "keep the model's order"
+_SELECT = ", ".join([*(f"t.{name}" for name in TWEET_COLUMNS), *(f"a.{name}" for name in AUTHOR_COLUMNS)])
+_DATETIMES = {TWEET_COLUMNS.index("created_at"), TWEET_COLUMNS.index("edited_at"), TWEET_COLUMNS.index("hidden_at")}
+_BOOLEANS = {TWEET_COLUMNS.index("is_hidden")}
+_AUTHOR_BOOLEANS = {AUTHOR_COLUMNS.index("is_active"), AUTHOR_COLUMNS.index("is_suspended")}
+
+# %(viewer)s may be NULL (anonymous). "v follows x" / "x blocks v", as correlated subqueries.
+_FOLLOWS = "EXISTS (SELECT 1 FROM social_follow f WHERE f.follower_id = %(viewer)s AND f.followee_id = {author})"
+_BLOCKS_VIEWER = "EXISTS (SELECT 1 FROM social_block b WHERE b.blocker_id = {author} AND b.blocked_id = %(viewer)s)"
+_MUTED = "EXISTS (SELECT 1 FROM social_mute m WHERE m.muter_id = %(viewer)s AND m.muted_id = {author})"
+
+
+def _rule(tweet: str, author: str, *, followed: bool = False) -> str:
+    """The rule for one tweet row (alias ``tweet``, its author joined as ``author``).
+    ``followed=True`` when the statement already requires that the viewer follows the author:
+    then "public or followed" is implied and left out."""
+    audience = (
+        "" if followed else f"AND ({tweet}.visibility = 'public' OR {_FOLLOWS.format(author=f'{tweet}.author_id')}) "
+    )
+    return (
+        f"({tweet}.author_id = %(viewer)s OR (NOT {tweet}.is_hidden AND {author}.is_active "
+        f"AND NOT {author}.is_suspended {audience}"
+        f"AND NOT {_BLOCKS_VIEWER.format(author=f'{tweet}.author_id')}))"
+    )
+
+
+def _ids_clause(column: str, name: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%({name})s)"
+    return f"{column} IN (SELECT value FROM json_each(%({name})s))"  # noqa: S608 - constant names only
+
+
+def _ids_param(ids: Iterable[int]):
+    ids = [int(pk) for pk in ids]
+    return ids if connection.vendor == "postgresql" else json.dumps(ids)
+
+
+_STATEMENTS: dict[tuple[str, str], str] = {}
+
+
+def _statement(kind: str) -> str:
+    """The statement ``kind`` for this database, built once per process."""
+    key = (kind, connection.vendor)
+    if key not in _STATEMENTS:
+        original = _rule("o", "oa")
+        if kind == "home":
+            # Candidates of a home timeline: by the viewer, or by someone they follow (which
+            # implies "public or followed"), not by nor a retweet of someone they mute.
+            followed = _FOLLOWS.format(author="t.author_id")
+            where = (
+                f"{_ids_clause('t.id', 'ids')} "
+                f"AND (t.author_id = %(viewer)s OR ({followed} AND {_rule('t', 'a', followed=True)} "
+                f"AND NOT {_MUTED.format(author='t.author_id')})) "
+                f"AND (t.retweet_of_id IS NULL OR ({original} AND NOT {_MUTED.format(author='o.author_id')}))"
+            )
+        elif kind == "visible":
+            where = f"{_ids_clause('t.id', 'ids')} AND {_rule('t', 'a')} AND (t.retweet_of_id IS NULL OR {original})"
+        else:  # "embedded": quoted and retweeted tweets (never retweets themselves), and the
+            # tweets quoted by the tweets in %(via)s (the retweeted ones), in one statement
+            via = _ids_clause("r.id", "via")
+            quoted_by = f"t.id IN (SELECT r.quote_of_id FROM tweets_tweet r WHERE {via})"  # noqa: S608 - constants
+            where = f"({_ids_clause('t.id', 'ids')} OR {quoted_by}) AND t.retweet_of_id IS NULL AND {_rule('t', 'a')}"
+        _STATEMENTS[key] = (
+            f"SELECT {_SELECT} FROM tweets_tweet t JOIN accounts_user a ON a.id = t.author_id "  # noqa: S608 - constants only
+            "LEFT JOIN tweets_tweet o ON o.id = t.retweet_of_id LEFT JOIN accounts_user oa ON oa.id = o.author_id "
+            f"WHERE {where}"
+        )
+    return _STATEMENTS[key]
+
+
+def _aware(value):
+    # PostgreSQL returns aware datetimes; SQLite's raw cursor returns text or naive values.
+    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
+        return value
+    parsed = parse_datetime(value) if isinstance(value, str) else value
+    return timezone.make_aware(parsed, UTC) if timezone.is_naive(parsed) else parsed
+
+
+def _rows_to_tweets(rows: Sequence[tuple]) -> dict[int, Tweet]:
+    tweets: dict[int, Tweet] = {}
+    authors: dict[int, User] = {}
+    width = len(TWEET_COLUMNS)
+    for row in rows:
+        values = list(row[:width])
+        for index in _DATETIMES:
+            values[index] = _aware(values[index])
+        for index in _BOOLEANS:
+            values[index] = bool(values[index])
+        tweet = Tweet.from_db("default", TWEET_COLUMNS, values)
+        author_id = row[width]
+        author = authors.get(author_id)
+        if author is None:
+            author_values = list(row[width:])
+            for index in _AUTHOR_BOOLEANS:
+                author_values[index] = bool(author_values[index])
+            author = authors[author_id] = User.from_db("default", AUTHOR_COLUMNS, author_values)
+        tweet.author = author
+        tweets[tweet.pk] = tweet
+    return tweets
+
+
+def _run(kind: str, *, viewer_id: int | None, ids: Iterable[int], via: Iterable[int] = ()) -> dict[int, Tweet]:
+    ids, via = list(ids), list(via)
+    if not ids and not via:
+        return {}
+    params = {"viewer": viewer_id, "ids": _ids_param(ids)}
+    if kind == "embedded":
+        params["via"] = _ids_param(via)
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(kind), params)
+        return _rows_to_tweets(cursor.fetchall())
+
+
+def home_tweets(*, viewer_id: int, ids: Iterable[int]) -> dict[int, Tweet]:
+    """Of these candidate ids, the tweets the viewer may see in their home timeline now, with
+    their authors: visible to the viewer, by themselves or someone they still follow, and
+    neither by nor a retweet of someone they mute. One query."""
+    return _run("home", viewer_id=viewer_id, ids=ids)
+
+
+def visible_tweets(*, viewer_id: int | None, ids: Iterable[int]) -> dict[int, Tweet]:
+    """Of these ids, the tweets (and retweets) the viewer may see, with their authors. One query."""
+    return _run("visible", viewer_id=viewer_id, ids=ids)
+
+
+def embedded_tweets(*, viewer_id: int | None, ids: Iterable[int], quoted_by: Iterable[int] = ()) -> dict[int, Tweet]:
+    """Of these ids of quoted or retweeted tweets (never retweets themselves: the services
+    resolve a retweet to its original), and of the tweets quoted by the tweets ``quoted_by``,
+    those the viewer may see, with their authors. One query."""
+    return _run("embedded", viewer_id=viewer_id, ids=ids, via=quoted_by)
