@@ -10,7 +10,9 @@ Each deployment (HTTP server x number of HTTP processes, --server and --workers;
 processes of granian by default) runs in turn on the same data in one run. Prints throughput and
 p50/p95/p99 latency for: home timeline page 1, home timeline page 5, posting a tweet (fan-out
 included: a Celery worker runs beside the servers), a user timeline, and a fixed JSON page of 20
-tweets served by the same deployment without the database (the ceiling).
+tweets served by the same deployment without the database (the ceiling); and fan_out: tweets of
+an author with 5,000 followers (all with a Redis feed), the time until each is in every one of
+those feeds (bench/fan_out.py; ``--only fan_out`` runs it alone).
 Two modes: saturation (wrk, closed loop, as fast as the server answers) and a steady offered
 load (open loop at --rate requests per second, latency measured from the scheduled send time,
 so a slow server cannot hide its queueing).
@@ -31,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.fan_out import prepare_fan_out_author, run_fan_out, wait_for_idle_worker  # noqa: E402
 from bench.load import ensure_wrk, run_steady, run_wrk  # noqa: E402
 
 
@@ -57,6 +60,7 @@ def setup_django(database_url: str, redis_url: str) -> None:
     os.environ["REDIS_URL"] = redis_url
     os.environ["SECRET_KEY"] = BENCH_SECRET_KEY  # the tokens minted here must verify on the server
     os.environ["ACCESS_TOKEN_LIFETIME_SECONDS"] = "86400"  # a run outlasts the default 5 minutes
+    os.environ["CACHE_KEY_PREFIX"] = "bench"  # the servers': the fan-out scenario builds and reads their feeds
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twitterclone.settings")
     import django
 
@@ -138,7 +142,7 @@ def build_requests(base: str, users: list[tuple[str, str]], client) -> dict[str,
     return scenarios
 
 
-def run_deployment(args, env, users, scenarios, server: str, workers: int) -> tuple[list, dict]:
+def run_deployment(args, env, users, scenarios, server: str, workers: int, fan_out=None) -> tuple[list, dict]:
     """Starts the production layout (nginx, ``workers`` HTTP processes of ``server``, one daphne)
     and runs every scenario through the proxy. Builds the scenarios on first use."""
     import httpx
@@ -149,14 +153,19 @@ def run_deployment(args, env, users, scenarios, server: str, workers: int) -> tu
     results = []
     with run_layout(env, http_processes=workers, ws_processes=1, http_server=server, threads=args.threads) as layout:
         base = layout.base_url
-        if not scenarios:
+        if fan_out is not None:
+            wait_for_idle_worker(args.redis_url)
+            log(f"[{label}] fan_out: {args.fan_out_posts} tweets, each to {len(fan_out[2]):,} follower feeds...")
+            result = run_fan_out(base, fan_out, posts=args.fan_out_posts)
+            results.append((label, "fan_out", f"{result['feeds']} feeds", result))
+        if not scenarios and (not args.only or set(args.only) - {"fan_out"}):
             with httpx.Client(timeout=60) as client:
                 log("walking pages to find page-5 cursors and warm the feeds...")
                 scenarios.update(build_requests(base, users, client))
         for name in ["fixed_json", "home_page1", "home_page5", "user_timeline", "post_tweet"]:
             if args.only and name not in args.only:
                 continue
-            requests = scenarios[name]
+            requests = scenarios.get(name)
             if not requests:
                 log(f"{name}: no requests (not enough data)")
                 continue
@@ -191,6 +200,14 @@ def print_report(args, users, results) -> None:
             f"{r['p99']:>9.1f} {r['errors']:>7} {r['cpu_ms']:>10.2f}"
         )
     print("(cpu ms/req: CPU time of the HTTP server processes per request, nginx and daphne excluded)")
+    print("(fan_out: latency from sending the POST until the tweet is in every follower's Redis feed)")
+    for label, name, _mode, r in results:
+        if name == "fan_out":
+            print(
+                f"fan_out: a tweet of an author with {r['feeds']:,} followers was in every follower feed within 1 s "
+                f"for {r['within_1s']} of {r['requests']} tweets "
+                f"(p99 {r['p99']:.0f} ms, max {r['max']:.0f} ms; {label})"
+            )
     saturation = {(label, name): r["rps"] for label, name, mode, r in results if mode == "saturation"}
     print()
     for label, name, mode, r in results:
@@ -231,6 +248,8 @@ def main() -> None:
         "pooled handler, as ./dev.sh serves); default: granian, the production server",
     )
     parser.add_argument("--threads", type=int, default=4, help="request threads per HTTP process")
+    parser.add_argument("--fan-out-followers", type=int, default=5000, help="followers of the fan-out author")
+    parser.add_argument("--fan-out-posts", type=int, default=30, help="tweets posted in the fan-out scenario")
     args = parser.parse_args()
 
     ensure_wrk()
@@ -240,6 +259,7 @@ def main() -> None:
     seed_if_needed(args)
     users = sample_users(args)
     log(f"{len(users)} sampled users")
+    fan_out = prepare_fan_out_author(args.fan_out_followers) if not args.only or "fan_out" in args.only else None
 
     from tests.server import run_celery_worker
 
@@ -263,7 +283,7 @@ def main() -> None:
     with run_celery_worker(env):
         for server in args.server:
             for workers in args.workers:
-                found, scenarios = run_deployment(args, env, users, scenarios, server, workers)
+                found, scenarios = run_deployment(args, env, users, scenarios, server, workers, fan_out)
                 results += found
     print_report(args, users, results)
 

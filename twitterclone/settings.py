@@ -424,7 +424,7 @@ ROOM_TURN_TTL_SECONDS = env.int("ROOM_TURN_TTL_SECONDS", default=24 * 3600)
 # "redis": fan-out on write into Redis feeds (PostgreSQL when Redis fails); "pull": PostgreSQL only.
 TIMELINE_BACKEND = env("TIMELINE_BACKEND", default="redis" if REDIS_URL else "pull")
 TIMELINE_FEED_SIZE = env.int("TIMELINE_FEED_SIZE", default=120)
-TIMELINE_PULL_THRESHOLD = env.int("TIMELINE_PULL_THRESHOLD", default=2000)
+TIMELINE_PULL_THRESHOLD = env.int("TIMELINE_PULL_THRESHOLD", default=10000)
 TIMELINE_FEED_TTL_SECONDS = env.int("TIMELINE_FEED_TTL_SECONDS", default=3600)
 # Followers per fan-out task: a large fan-out is a chain of tasks that several workers share.
 TIMELINE_FAN_OUT_CHUNK = env.int("TIMELINE_FAN_OUT_CHUNK", default=1000)
