@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from timeline import BENCH_SECRET_KEY  # noqa: E402
+from bench.timeline import BENCH_SECRET_KEY  # noqa: E402
 
 # Frames of this repository (not of Django or the libraries), for the cumulative listing.
 PROJECT_CODE = r"/(tweets|accounts|social|notifications|twitterclone)/(?!tests/)"
