@@ -273,10 +273,11 @@ def test_context_query_count_is_fixed(user, auth_client, django_assert_max_num_q
     parent = root
     for index in range(12):
         parent = services.tweet_create(author=user, text=f"reply {index}", reply_to_id=parent.pk)
-    # The token, authentication, then the tweet and the thread, each with its display data
-    # (hashtags and mentions cold here).
-    with django_assert_max_num_queries(11):
-        body = auth_client(user).get(f"/api/v1/tweets/{root.pk}/context").json()
+    client = auth_client(user)
+    # Authentication, then the tweet and the thread, each with its display data (hashtags and
+    # mentions cold here).
+    with django_assert_max_num_queries(10):
+        body = client.get(f"/api/v1/tweets/{root.pk}/context").json()
     assert len(body["descendants"]) == 12
 
 
