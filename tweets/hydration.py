@@ -22,9 +22,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 
 from accounts.models import User
+from twitterclone import effects
 
 from .models import Hashtag, Mention, Tweet, TweetHashtag
 
@@ -127,4 +128,4 @@ def hydration_invalidate(tweet_ids: Iterable[int]) -> None:
             logger.warning("cache unavailable: could not drop tweet hydration %s", keys, exc_info=True)
 
     drop()
-    transaction.on_commit(drop)
+    effects.after_commit(drop)
