@@ -6,8 +6,9 @@ Read docs/timelines.md first. In short:
   tweets by the viewer and the people they follow, newest first, from a Redis feed or a pull
   query; (2) *filter*, one constant SQL statement that keeps the candidates the viewer may see
   now (``tweets.visibility.home_tweets``: the visibility rule, still followed, not muted);
-  (3) *display*, ``tweets.selectors.tweets_for_display`` on the page. Moderation (hide, suspend), deletes, unfollows, blocks and
-  mutes therefore take effect at once, whatever a feed holds.
+  (3) *display*, ``tweets.selectors.tweets_for_display`` on the page. Moderation (hide,
+  suspend), deletes, unfollows, blocks and mutes therefore take effect at once, whatever a
+  feed holds.
 - A Redis feed is a sorted set ``<prefix>:tl:home:<user id>`` of members
   ``"<tweet id>:<author id>"`` scored by tweet id, capped at ``TIMELINE_FEED_SIZE``, plus a
   sentinel member ``~`` (score -1) so that the key exists while it is empty. A feed is *complete*
