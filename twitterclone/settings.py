@@ -427,7 +427,7 @@ TIMELINE_FEED_SIZE = env.int("TIMELINE_FEED_SIZE", default=120)
 TIMELINE_PULL_THRESHOLD = env.int("TIMELINE_PULL_THRESHOLD", default=10000)
 TIMELINE_FEED_TTL_SECONDS = env.int("TIMELINE_FEED_TTL_SECONDS", default=3600)
 # Followers per fan-out task: a large fan-out is a chain of tasks that several workers share.
-TIMELINE_FAN_OUT_CHUNK = env.int("TIMELINE_FAN_OUT_CHUNK", default=1000)
+TIMELINE_FAN_OUT_CHUNK = env.int("TIMELINE_FAN_OUT_CHUNK", default=2500)
 
 # --- Mastodon client API (mastodon_api/, docs/mastodon.md) ----------------------
 # OAuth 2 by django-oauth-toolkit. Mastodon's tokens do not expire, and clients never refresh

@@ -42,7 +42,7 @@ REMOVE_TASK = "tweets.tasks.remove_tweets_from_feeds"
 
 
 def fan_out_chunk_size() -> int:
-    return getattr(settings, "TIMELINE_FAN_OUT_CHUNK", 1000)
+    return settings.TIMELINE_FAN_OUT_CHUNK
 
 
 @dataclass
