@@ -6,6 +6,7 @@ from PIL import Image
 from rest_framework import serializers
 
 from twitterclone.errors import PayloadTooLarge
+from twitterclone.serializers import StrictModelSerializer, StrictSerializer
 
 from .models import USERNAME_PATTERN, User
 
@@ -121,7 +122,7 @@ class PrivateProfileSerializer(PublicProfileSerializer):
         read_only_fields = fields
 
 
-class ProfileUpdateSerializer(serializers.ModelSerializer):
+class ProfileUpdateSerializer(StrictModelSerializer):
     avatar = serializers.ImageField(required=False, allow_null=True)
 
     class Meta:
@@ -151,7 +152,18 @@ class ProfileUpdateSerializer(serializers.ModelSerializer):
         return value
 
 
-class RegisterSerializer(serializers.Serializer):
+@extend_schema_field({"type": "string", "nullable": True, "enum": [None], "description": "null removes the avatar."})
+class _NullOnlyField(serializers.Field):
+    """Documents the JSON body's ``avatar``: only null (an upload needs multipart)."""
+
+
+class ProfileUpdateJSONSerializer(ProfileUpdateSerializer):
+    """Profile fields to change; `avatar: null` removes the avatar (upload one with multipart)."""
+
+    avatar = _NullOnlyField(required=False)
+
+
+class RegisterSerializer(StrictSerializer):
     username = serializers.RegexField(
         USERNAME_PATTERN,
         max_length=30,
@@ -162,7 +174,7 @@ class RegisterSerializer(serializers.Serializer):
     display_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
 
-class LoginSerializer(serializers.Serializer):
+class LoginSerializer(StrictSerializer):
     login = serializers.CharField(max_length=254, help_text="Username or email.")
     password = serializers.CharField(write_only=True, max_length=128)
 
@@ -173,7 +185,7 @@ class AuthResultSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class RefreshSerializer(serializers.Serializer):
+class RefreshSerializer(StrictSerializer):
     refresh = serializers.CharField(max_length=2048)
 
 
@@ -182,16 +194,16 @@ class TokenPairSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class PasswordChangeSerializer(serializers.Serializer):
+class PasswordChangeSerializer(StrictSerializer):
     old_password = serializers.CharField(max_length=128)
     new_password = serializers.CharField(max_length=128)
 
 
-class PasswordResetSerializer(serializers.Serializer):
+class PasswordResetSerializer(StrictSerializer):
     email = serializers.EmailField(max_length=254)
 
 
-class PasswordResetConfirmSerializer(serializers.Serializer):
+class PasswordResetConfirmSerializer(StrictSerializer):
     email = serializers.EmailField(max_length=254)
     code = serializers.CharField(max_length=6, min_length=6)
     new_password = serializers.CharField(max_length=128)

@@ -6,7 +6,6 @@ from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,7 +13,8 @@ from rest_framework.views import APIView
 
 from twitterclone.errors import InvalidInput
 from twitterclone.jsoncodec import OrjsonParser
-from twitterclone.schema import error_response
+from twitterclone.parsers import StrictMultiPartParser
+from twitterclone.schema import NOT_BLANK_PATTERN, error_response
 
 from . import selectors, services
 from .models import User
@@ -25,6 +25,7 @@ from .serializers import (
     PasswordResetConfirmSerializer,
     PasswordResetSerializer,
     PrivateProfileSerializer,
+    ProfileUpdateJSONSerializer,
     ProfileUpdateSerializer,
     PublicProfileSerializer,
     RefreshSerializer,
@@ -165,7 +166,7 @@ class UserViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         parameters=[
             OpenApiParameter(
                 "q",
-                {"type": "string", "minLength": 1, "maxLength": 100},
+                {"type": "string", "minLength": 1, "maxLength": 100, "pattern": NOT_BLANK_PATTERN},
                 required=True,
                 description="Username or display-name prefix.",
             )
@@ -189,12 +190,15 @@ class UserViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @extend_schema(methods=["GET"], responses={200: PrivateProfileSerializer}, tags=["users"], summary="Your profile")
     @extend_schema(
         methods=["PATCH"],
-        request=ProfileUpdateSerializer,
+        request={
+            "application/json": ProfileUpdateJSONSerializer,
+            "multipart/form-data": ProfileUpdateSerializer,
+        },
         responses={200: PrivateProfileSerializer},
         tags=["users"],
         summary="Update your profile (JSON, or multipart for the avatar)",
     )
-    @action(detail=False, methods=["get", "patch"], parser_classes=[OrjsonParser, MultiPartParser, FormParser])
+    @action(detail=False, methods=["get", "patch"], parser_classes=[OrjsonParser, StrictMultiPartParser])
     def me(self, request: Request) -> Response:
         if request.method == "PATCH":
             serializer = ProfileUpdateSerializer(request.user, data=request.data, partial=True)

@@ -3,13 +3,17 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from twitterclone.serializers import StrictSerializer
+
 from .models import Report, ReportCategory, TargetType
 
 MAX_ID = 2**63 - 1
 
 
-class ReportCreateSerializer(serializers.Serializer):
+class ReportCreateSerializer(StrictSerializer):
     """Exactly one of ``tweet`` (id), ``user`` (username) or ``room`` (id) names the target."""
+
+    openapi_request_extra = {"oneOf": [{"required": [name]} for name in ("tweet", "user", "room")]}
 
     tweet = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="Id of a tweet.")
     user = serializers.CharField(required=False, max_length=30, help_text="Username of an account.")

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework.utils.encoders import JSONEncoder
 
 from accounts.serializers import UserSummarySerializer
+from twitterclone.serializers import StrictSerializer
 
 from .models import Participant, Role, Room, RoomState
 
@@ -63,7 +64,7 @@ class RoomSerializer(serializers.ModelSerializer):
         return ParticipantSerializer(room.stage, many=True, context=self.context).data
 
 
-class RoomCreateSerializer(serializers.Serializer):
+class RoomCreateSerializer(StrictSerializer):
     title = serializers.CharField(max_length=100, help_text="1 to 100 characters.")
     description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     scheduled_for = serializers.DateTimeField(
@@ -71,17 +72,17 @@ class RoomCreateSerializer(serializers.Serializer):
     )
 
 
-class RoomUpdateSerializer(serializers.Serializer):
+class RoomUpdateSerializer(StrictSerializer):
     title = serializers.CharField(max_length=100, required=False)
     description = serializers.CharField(max_length=500, required=False, allow_blank=True)
     scheduled_for = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class RoomListQuerySerializer(serializers.Serializer):
+class RoomListQuerySerializer(StrictSerializer):
     state = serializers.ChoiceField(choices=RoomState.choices, required=False)
 
 
-class SpeakerAddSerializer(serializers.Serializer):
+class SpeakerAddSerializer(StrictSerializer):
     role = serializers.ChoiceField(
         choices=[(Role.SPEAKER.value, "Speaker"), (Role.COHOST.value, "Co-host")],
         required=False,

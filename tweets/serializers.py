@@ -12,6 +12,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserSummarySerializer
+from twitterclone.converters import BIGINT_MAX
+from twitterclone.serializers import StrictSerializer
 
 from .models import Tweet, Visibility, viewer_id_of
 from .text import MAX_TWEET_LENGTH
@@ -253,15 +255,22 @@ _SERIALIZERS.update(
 )
 
 
-class TweetCreateSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=MAX_TWEET_LENGTH * 4, allow_blank=True, trim_whitespace=False)
-    reply_to = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    quote_of = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+def _tweet_text_field() -> serializers.CharField:
+    # 1 to 280 code points, and not only whitespace (the service trims and checks again).
+    return serializers.CharField(
+        max_length=MAX_TWEET_LENGTH, help_text="1 to 280 characters (Unicode code points), not only whitespace."
+    )
+
+
+class TweetCreateSerializer(StrictSerializer):
+    text = _tweet_text_field()
+    reply_to = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=BIGINT_MAX)
+    quote_of = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=BIGINT_MAX)
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PUBLIC)
 
 
-class TweetUpdateSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=MAX_TWEET_LENGTH * 4, allow_blank=True, trim_whitespace=False)
+class TweetUpdateSerializer(StrictSerializer):
+    text = _tweet_text_field()
 
 
 class TrendSerializer(serializers.Serializer):

@@ -22,6 +22,7 @@ from social.selectors import users_with_viewer_state
 from twitterclone.converters import ID_SCHEMA
 from twitterclone.errors import InvalidInput
 from twitterclone.params import IntegerParameter
+from twitterclone.schema import NOT_BLANK_PATTERN
 
 from . import feeds, selectors, services
 from .pagination import (
@@ -117,8 +118,10 @@ class TweetDetailView(APIView):
     )
     def patch(self, request: Request, tweet_id: int) -> Response:
         tweet = selectors.tweet_get_visible(tweet_id=tweet_id, viewer=request.user)
-        data = _validated(TweetUpdateSerializer, request)
-        services.tweet_edit(tweet=tweet, actor=request.user, text=data["text"])
+        serializer = TweetUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        if "text" in serializer.validated_data:  # a PATCH without text changes nothing
+            services.tweet_edit(tweet=tweet, actor=request.user, text=serializer.validated_data["text"])
         return _tweet_response(request, tweet.pk)
 
     @extend_schema(
@@ -339,7 +342,7 @@ class SearchView(PaginatedListView):
         parameters=[
             OpenApiParameter(
                 "q",
-                {"type": "string", "minLength": 1, "maxLength": 200},
+                {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NOT_BLANK_PATTERN},
                 required=True,
                 description="Words (tweets) or a name prefix (users).",
             ),

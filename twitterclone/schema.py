@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
+
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -97,3 +100,39 @@ def add_error_responses(result: dict[str, Any], generator, request, public) -> d
                     response["headers"] = RATE_LIMIT_HEADERS
                 responses[code] = response
     return result
+
+
+# What DRF's CharField refuses besides length: NUL (ProhibitNullCharactersValidator), and, when it
+# trims and may not be blank, a value of whitespace only. The request schema says so, so that
+# every string the schema allows is accepted (schemathesis' positive-data check holds us to it).
+# Blank strings, where allowed, are the other branch of the ``oneOf`` drf-spectacular adds for
+# fields with a pattern, so this one must not match "" (or "" would match both branches).
+NO_NUL_PATTERN = r"^[^\x00]+$"
+NOT_BLANK_PATTERN = r"^[^\x00]*[^\x00\s][^\x00]*$"
+
+
+def _string_pattern(field: serializers.Field) -> str | None:
+    if not isinstance(field, serializers.CharField) or isinstance(
+        field, (serializers.RegexField, serializers.EmailField, serializers.URLField, serializers.UUIDField)
+    ):
+        return None  # formats and regexes say it already
+    return NOT_BLANK_PATTERN if field.trim_whitespace and not field.allow_blank else NO_NUL_PATTERN
+
+
+class StrictAutoSchema(AutoSchema):
+    """drf-spectacular's schema, plus the string constraints DRF enforces without saying."""
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        # A serializer states what its fields cannot (e.g. "exactly one of") in openapi_request_extra.
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        extra = getattr(serializer, "openapi_request_extra", None)
+        if extra and direction == "request":
+            schema = {**schema, **extra}
+        return schema
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        pattern = _string_pattern(field) if direction == "request" else None
+        if pattern and schema.get("type") == "string" and "pattern" not in schema and "enum" not in schema:
+            schema["pattern"] = pattern
+        return schema
