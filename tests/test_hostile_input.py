@@ -246,3 +246,13 @@ def test_every_parameter_of_the_schema_survives_every_hostile_value(client, worl
     assert tried > 1000, tried  # the walk really covered the schema
     assert Tweet.objects.filter(pk=world["tweet_id"]).exists()  # every request was refused: nothing changed
     assert not failures, f"{len(failures)} of {tried} requests mishandled:\n" + "\n".join(failures[:60])
+
+
+@pytest.mark.parametrize("token", ["invalid", "a.b.c", ""])
+def test_an_invalid_token_on_delete_notifications_is_a_401(api_client, token):
+    # A dotless token is routed to the Mastodon API where a path exists in both; Mastodon has no
+    # DELETE /api/v1/notifications, so the request stays ours: 401, not Mastodon's 405.
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = api_client.delete(f"{PREFIX}/notifications")
+    assert response.status_code == 401
+    assert_envelope(response)
