@@ -123,7 +123,11 @@ class PasswordResetView(APIView):
 
     @extend_schema(
         request=PasswordResetSerializer,
-        responses={202: OpenApiResponse(description="Accepted, whether or not the email has an account.")},
+        responses={
+            202: OpenApiResponse(
+                description="Accepted, whether or not the email has an account (same body, same work, same time)."
+            )
+        },
         tags=["auth"],
         summary="Email a password-reset code",
     )
@@ -142,6 +146,12 @@ class PasswordResetConfirmView(APIView):
         responses={204: NO_CONTENT},
         tags=["auth"],
         summary="Set a new password with a reset code",
+        description=(
+            "The code is checked first. Every failure (wrong, expired, used or throttled code, unknown email, "
+            "and any `new_password` with a wrong code) answers the same 400 `invalid_code`, whatever the email. "
+            "Only with the right code is `new_password` checked against the password rules (400 with "
+            "`fields.new_password`; the code stays usable)."
+        ),
     )
     def post(self, request: Request) -> Response:
         data = _validated(PasswordResetConfirmSerializer, request)
