@@ -5,7 +5,14 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from .health import healthz, readyz
-from .views import ApiRootView, json_not_found, json_server_error, landing_page
+from .views import (
+    ApiRootView,
+    json_bad_request,
+    json_not_found,
+    json_permission_denied,
+    json_server_error,
+    landing_page,
+)
 
 api_v1 = [
     path("", ApiRootView.as_view(), name="api-root"),
@@ -38,5 +45,7 @@ if settings.BENCHMARK_ENDPOINTS:
 if settings.DEBUG:
     urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
 
+handler400 = json_bad_request
+handler403 = json_permission_denied
 handler404 = json_not_found
 handler500 = json_server_error

@@ -80,6 +80,19 @@ def json_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return defaults.page_not_found(request, exception)
 
 
+def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's own 400s (a disallowed Host header, a malformed multipart body, too many fields)."""
+    if is_api_path(request.path):
+        return error_json_response(400, "bad_request", "Bad request.")
+    return defaults.bad_request(request, exception)
+
+
+def json_permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_path(request.path):
+        return error_json_response(403, "permission_denied", "You do not have permission to perform this action.")
+    return defaults.permission_denied(request, exception)
+
+
 def json_server_error(request: HttpRequest) -> HttpResponse:
     if is_api_path(request.path):
         return error_json_response(500, "server_error", "An internal error occurred.")

@@ -229,3 +229,23 @@ def test_production_settings_pass_check_deploy():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("path", ["/api/v1/", "/api/v1/users/me", "/api/v1/nothing"])
+def test_disallowed_host_on_api_path_is_json_400_in_production(client, settings, path):
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["api.example.com"]
+    client.raise_request_exception = False
+    response = client.get(path, HTTP_HOST="evil.example.net")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "bad_request"
+
+
+def test_disallowed_host_outside_the_api_keeps_django_page(client, settings):
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["api.example.com"]
+    client.raise_request_exception = False
+    response = client.get("/admin/login/", HTTP_HOST="evil.example.net")
+    assert response.status_code == 400
+    assert not response["Content-Type"].startswith("application/json")
