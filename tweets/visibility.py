@@ -86,6 +86,13 @@ def _ids_clause(column: str, name: str) -> str:
     return f"{column} IN (SELECT value FROM json_each(%({name})s))"  # noqa: S608 - constant names only
 
 
+def _ids_values(name: str) -> str:
+    """A SELECT of the ids in the array parameter ``name``."""
+    if connection.vendor == "postgresql":
+        return f"SELECT unnest(%({name})s::bigint[])"
+    return f"SELECT value FROM json_each(%({name})s)"  # noqa: S608 - constant names only
+
+
 def _ids_param(ids: Iterable[int]):
     ids = [int(pk) for pk in ids]
     return ids if connection.vendor == "postgresql" else json.dumps(ids)
@@ -113,9 +120,11 @@ def _statement(kind: str) -> str:
             where = f"{_ids_clause('t.id', 'ids')} AND {_rule('t', 'a')} AND (t.retweet_of_id IS NULL OR {original})"
         else:  # "embedded": quoted and retweeted tweets (never retweets themselves), and the
             # tweets quoted by the tweets in %(via)s (the retweeted ones), in one statement
+            # One id list (not "id = ANY(...) OR id IN (...)": an OR there turns the primary-key
+            # lookups into a scan of the whole table).
             via = _ids_clause("r.id", "via")
-            quoted_by = f"t.id IN (SELECT r.quote_of_id FROM tweets_tweet r WHERE {via})"  # noqa: S608 - constants
-            where = f"({_ids_clause('t.id', 'ids')} OR {quoted_by}) AND t.retweet_of_id IS NULL AND {_rule('t', 'a')}"
+            wanted = f"{_ids_values('ids')} UNION ALL SELECT r.quote_of_id FROM tweets_tweet r WHERE {via}"  # noqa: S608
+            where = f"t.id IN ({wanted}) AND t.retweet_of_id IS NULL AND {_rule('t', 'a')}"
         _STATEMENTS[key] = (
             f"SELECT {_SELECT} FROM tweets_tweet t JOIN accounts_user a ON a.id = t.author_id "  # noqa: S608 - constants only
             "LEFT JOIN tweets_tweet o ON o.id = t.retweet_of_id LEFT JOIN accounts_user oa ON oa.id = o.author_id "
