@@ -30,6 +30,7 @@ from notifications.services import notification_create
 from social.selectors import is_blocked_either_way
 from twitterclone.errors import Forbidden, InvalidInput, NotFound
 
+from . import live
 from .hydration import hydration_invalidate
 from .models import Bookmark, Hashtag, Like, Mention, Tweet, TweetEdit, TweetHashtag, Visibility
 from .text import clean_text, parse_hashtags, parse_mentions, text_errors
@@ -189,6 +190,7 @@ def tweet_create(
         notified = frozenset(t.author_id for t in (parent, quoted) if t is not None)
         _link_mentions(tweet, _mentionable_users(author, parse_mentions(text)), already_notified=notified)
         _fan_out_on_commit(tweet)
+        live.publish_created(tweet)
     return tweet
 
 
@@ -222,6 +224,7 @@ def tweet_edit(*, tweet: Tweet, actor: User, text: str) -> Tweet:
         Mention.objects.filter(tweet=current).exclude(user_id__in=[user.pk for user in users]).delete()
         _link_mentions(current, users)
         hydration_invalidate([current.pk])
+        live.publish_edited(current)
     return current
 
 
@@ -256,6 +259,7 @@ def tweet_destroy(*, tweet: Tweet) -> None:
             raise NotFound("No such tweet.")
         retweets = list(Tweet.objects.filter(retweet_of_id=current.pk).values_list("id", "author_id"))
         removed = [(current.pk, current.author_id), *retweets]
+        live.publish_deleted(current)
         current.delete()  # (sets current.pk to None)
         references = [
             (current.reply_to_id, "reply_count"),
@@ -292,6 +296,7 @@ def retweet_create(*, user: User, tweet_id: int) -> int:
         _increment(User, user.pk, "tweets_count", 1)
         notification_create(recipient_id=original.author_id, actor_id=user.pk, type="retweet", tweet_id=original.pk)
         _fan_out_on_commit(retweet)
+        live.publish_created(retweet)
     return original.pk
 
 
@@ -307,6 +312,7 @@ def retweet_delete(*, user: User, tweet_id: int) -> int:
         retweet = Tweet.objects.select_for_update().filter(author_id=user.pk, retweet_of_id=original_id).first()
         if retweet is not None:
             removed = [(retweet.pk, user.pk)]
+            live.publish_deleted(retweet)
             retweet.delete()
             _increment(Tweet, original_id, "retweet_count", -1)
             _increment(User, user.pk, "tweets_count", -1)

@@ -10,14 +10,30 @@ django_asgi_app = get_http_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from mastodon_api.streaming.routing import http_urlpatterns as mastodon_event_streams  # noqa: E402
+from mastodon_api.streaming.routing import websocket_urlpatterns as mastodon_streaming  # noqa: E402
 from notifications.routing import websocket_urlpatterns as notification_routes  # noqa: E402
 from rooms.routing import websocket_urlpatterns as room_routes  # noqa: E402
 
 from .ws import JwtAuthMiddleware, websocket_origin_validator  # noqa: E402
 
+_event_streams = URLRouter(mastodon_event_streams)
+
+
+async def http_application(scope, receive, send):
+    """Mastodon's server-sent event streams are served by the ASGI app itself (they end when the
+    client goes away); every other HTTP request goes to Django."""
+    path = scope["path"].lstrip("/")
+    if path.startswith("api/v1/streaming/") and any(route.pattern.match(path) for route in mastodon_event_streams):
+        return await _event_streams(scope, receive, send)
+    return await django_asgi_app(scope, receive, send)
+
+
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
-        "websocket": websocket_origin_validator(JwtAuthMiddleware(URLRouter(notification_routes + room_routes))),
+        "http": http_application,
+        "websocket": websocket_origin_validator(
+            JwtAuthMiddleware(URLRouter(notification_routes + room_routes + mastodon_streaming))
+        ),
     }
 )

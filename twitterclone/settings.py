@@ -435,6 +435,8 @@ TIMELINE_FAN_OUT_CHUNK = env.int("TIMELINE_FAN_OUT_CHUNK", default=2500)
 MASTODON_TOKEN_LIFETIME_SECONDS = env.int("MASTODON_TOKEN_LIFETIME_SECONDS", default=365 * 24 * 3600)
 # The resource-owner password grant, for scripts and CLIs (toot, Mastodon.py's log_in).
 MASTODON_PASSWORD_GRANT_ENABLED = env.bool("MASTODON_PASSWORD_GRANT_ENABLED", default=True)
+# A comment line on idle server-sent event streams, so proxies do not close them.
+MASTODON_STREAMING_HEARTBEAT_SECONDS = env.float("MASTODON_STREAMING_HEARTBEAT_SECONDS", default=15.0)
 # Named explicitly so that migrations referring to these swappable models resolve.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER = {

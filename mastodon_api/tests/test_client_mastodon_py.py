@@ -111,3 +111,53 @@ def test_mastodon_py_posts_follows_pages_favourites_and_reads_notifications(serv
     assert [s.id for s in ada.favourites()] == [posted[0].id]
     assert bob.status_delete(posted[4].id).id == posted[4].id
     assert posted[4].id not in [s.id for s in ada.timeline_home()]
+
+
+def test_mastodon_py_stream_user_receives_an_update_and_a_notification(server):
+    import queue
+
+    from mastodon import StreamListener
+
+    ada, bob = _logged_in(server, "ada3"), _logged_in(server, "bob3")
+    ada.account_follow(bob.account_verify_credentials().id)
+    events: queue.Queue = queue.Queue()
+
+    class Listener(StreamListener):
+        def on_update(self, status):
+            events.put(("update", status))
+
+        def on_notification(self, notification):
+            events.put(("notification", notification))
+
+    handle = ada.stream_user(Listener(), run_async=True, reconnect_async=False)
+    try:
+        import time
+
+        time.sleep(1.0)  # the stream's request reaches the server and joins its groups
+        posted = bob.status_post("live from bob")
+        kind, status = events.get(timeout=20)
+        assert kind == "update" and status.id == posted.id and status.account.acct == "bob3"
+        mine = ada.status_post("my own post")
+        bob.status_favourite(mine.id)
+        seen = [events.get(timeout=20) for _ in range(2)]
+        assert ("update", mine.id) in [(k, e.id) for k, e in seen if k == "update"]
+        notification = next(e for k, e in seen if k == "notification")
+        assert notification.type == "favourite" and notification.status.id == mine.id
+    finally:
+        handle.close()
+
+
+def test_event_streams_refuse_bad_requests_in_json(server):
+    import httpx
+
+    assert httpx.get(f"{server}/api/v1/streaming/user").status_code == 401
+    response = httpx.get(f"{server}/api/v1/streaming/public", headers={"Authorization": "Bearer nonsense"})
+    assert response.status_code == 401 and response.json() == {"error": "The access token is invalid"}
+    ada = _logged_in(server, "ada4")
+    headers = {"Authorization": f"Bearer {ada.access_token}"}
+    assert httpx.get(f"{server}/api/v1/streaming/hashtag", headers=headers).status_code == 422
+    assert httpx.post(f"{server}/api/v1/streaming/user", headers=headers).status_code == 405
+    assert httpx.get(f"{server}/api/v1/streaming/nonsense", headers=headers).status_code == 404
+    with httpx.stream("GET", f"{server}/api/v1/streaming/public", headers=headers, timeout=10) as stream:
+        assert stream.status_code == 200 and stream.headers["content-type"] == "text/event-stream"
+        assert next(stream.iter_lines()) == ":)"
