@@ -36,6 +36,7 @@ def register(base: str, username: str) -> str:
     response = httpx.post(
         f"{base}/api/v1/auth/register",
         json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
+        timeout=60,
     )
     assert response.status_code == 201, response.text
     return response.json()["access"]
@@ -48,7 +49,7 @@ def _csrf(html: str) -> str:
 def consent_in_session(authorize_url: str, username: str, password: str = PASSWORD) -> httpx.Response:
     """Follows an authorize URL as a person would, without a browser: the sign-in page, then the
     consent page's Authorize button. Returns the answer to the consent (the oob page or a redirect)."""
-    with httpx.Client(follow_redirects=False) as session:
+    with httpx.Client(follow_redirects=False, timeout=60) as session:
         page = session.get(authorize_url)
         assert page.status_code == 302, page.text
         login_url = urljoin(authorize_url, page.headers["location"])
