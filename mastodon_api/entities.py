@@ -47,8 +47,10 @@ class StatusRenderer:
         self.parent_authors: dict[int, int] = {}
 
     def prepare(self, tweets: list[Tweet], *, display_loaded: bool = True) -> None:
-        if not display_loaded:
-            attach_display_data(tweets, self.viewer)
+        # Pages from selectors' querysets come without display data: attach it here, once a page.
+        missing = [t for t in tweets if t is not None and (not display_loaded or not hasattr(t, "display_hashtags"))]
+        if missing:
+            attach_display_data(missing, self.viewer)
         everything = [t for t in tweets if t is not None]
         everything += [t.display_retweet_of for t in everything if getattr(t, "display_retweet_of", None)]
         parent_ids = {t.reply_to_id for t in everything if t.reply_to_id} - set(self.parent_authors)

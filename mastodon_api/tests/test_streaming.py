@@ -160,10 +160,10 @@ async def test_a_token_without_read_scope_cannot_subscribe():
 
 
 async def test_revoking_the_session_closes_the_stream():
-    from accounts.services import tokens_revoke_all
+    from accounts.sessions import sessions_revoke
 
     user = await make_user(username="ivan")
     socket = await open_stream(f"?access_token={await token_for(user)}&stream=user")
-    await in_transaction(tokens_revoke_all, user=user)
+    await in_transaction(sessions_revoke, user=user)
     closed = await socket.receive_output(timeout=5)
     assert closed == {"type": "websocket.close", "code": CLOSE_SESSION_REVOKED}

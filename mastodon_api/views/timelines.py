@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from tweets import feeds
 from tweets.display import attach_display_data
 from tweets.models import Tweet
-from tweets.selectors import bookmarked_tweets, hashtag_tweets, tweets_for_display, user_liked_tweets
+from tweets.selectors import bookmarked_tweets, hashtag_tweets, user_liked_tweets
 
 from ..base import MastodonView
 from ..entities import StatusRenderer
@@ -44,7 +44,7 @@ class PublicTimelineView(MastodonView):
         bounds = page_bounds(request)
         if _true(request, "remote") or _true(request, "only_media"):
             return Response([])
-        queryset = tweets_for_display(Tweet.objects.visible_to(request.user).originals(), request.user)
+        queryset = Tweet.objects.visible_to(request.user).originals().select_related("author")
         tweets = keyset_page(queryset, bounds)
         return paginated(request, StatusRenderer(request).many(tweets), [t.pk for t in tweets])
 
