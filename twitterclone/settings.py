@@ -118,7 +118,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "twitterclone.cache.FailFastRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="tc"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -140,6 +140,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# After a Redis cache error, cache calls fail at once for this long (twitterclone/cache.py).
+CACHE_FAILFAST_SECONDS = env.float("CACHE_FAILFAST_SECONDS", default=5.0)
 
 # Longest a request (or task) waits on a channel-layer send before dropping the live push.
 CHANNEL_LAYER_SEND_TIMEOUT_SECONDS = env.float("CHANNEL_LAYER_SEND_TIMEOUT_SECONDS", default=2.0)
