@@ -109,7 +109,7 @@ def test_the_schema_states_the_tweet_text_rules():
         text = schema["components"]["schemas"][name]["properties"]["text"]
         assert text["minLength"] == 1
         assert text["maxLength"] == 280
-        assert text["pattern"] == r"^[^\x00]*[^\x00\s][^\x00]*$"
+        assert text["pattern"] == r"^[^\x00]*[^\x00\s\x1c-\x1f][^\x00]*$"
 
 
 @pytest.mark.parametrize(

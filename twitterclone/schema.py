@@ -108,7 +108,8 @@ def add_error_responses(result: dict[str, Any], generator, request, public) -> d
 # Blank strings, where allowed, are the other branch of the ``oneOf`` drf-spectacular adds for
 # fields with a pattern, so this one must not match "" (or "" would match both branches).
 NO_NUL_PATTERN = r"^[^\x00]+$"
-NOT_BLANK_PATTERN = r"^[^\x00]*[^\x00\s][^\x00]*$"
+# \x1c-\x1f are whitespace to Python's str.strip() (and so to DRF) but not to every regex engine.
+NOT_BLANK_PATTERN = r"^[^\x00]*[^\x00\s\x1c-\x1f][^\x00]*$"
 
 
 def _string_pattern(field: serializers.Field) -> str | None:
