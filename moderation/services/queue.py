@@ -8,30 +8,35 @@ from accounts.models import User
 from twitterclone.errors import InvalidInput
 
 from ..models import ActionType, Report, ReportStatus, TargetType
-from ._log import _clean_reason, _log, _require, _resolve_reports
+from ._log import Acted, _clean_reason, _require, _resolve_reports, moderator_act
 from .content import room_end_by_moderator, tweet_hide, tweet_remove
 from .users import user_suspend
 
 
 def report_dismiss(*, report: Report, moderator: User, reason: str = "") -> bool:
     """Resolves a report without acting on its target. Returns False if it was already resolved."""
-    _require(moderator, "moderation.change_report")
-    with transaction.atomic():
-        resolved = _resolve_reports(
+
+    def change(reason: str) -> Acted | None:
+        if not _resolve_reports(
             Report.objects.filter(pk=report.pk), moderator=moderator, action=ActionType.DISMISS_REPORT
-        )
-        if not resolved:
-            return False
-        _log(
-            moderator=moderator,
-            action=ActionType.DISMISS_REPORT,
+        ):
+            return None
+        return Acted(
             target_type=report.target_type,
             target_object_id=report.target_object_id,
             target_repr=report.target_snapshot or f"{report.target_type} {report.target_object_id}",
             subject_user_id=report_subject_user_id(report),
-            reason=reason.strip() or "Dismissed.",
-            report=report,
         )
+
+    if not moderator_act(
+        moderator=moderator,
+        permission="moderation.change_report",
+        action=ActionType.DISMISS_REPORT,
+        reason=reason.strip() or "Dismissed.",
+        change=change,
+        report=report,
+    ):
+        return False
     report.refresh_from_db()
     return True
 
