@@ -4,23 +4,6 @@
 # Needs root (or sudo) and apt-get; Playwright drives this browser through executable_path,
 # so `playwright install` is never needed.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
-if [ -x /usr/bin/chromium ]; then
-  echo "chromium already installed: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
-  exit 0
-fi
-
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then
-    SUDO="sudo"
-  else
-    echo "install_chromium.sh: run as root (or install sudo)" >&2
-    exit 1
-  fi
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends chromium fonts-liberation
-/usr/bin/chromium --version
+apt_ensure chromium "test -x /usr/bin/chromium" "/usr/bin/chromium --version 2>/dev/null" chromium fonts-liberation

@@ -4,23 +4,6 @@
 # service, ours is a separate nginx process with its own configuration (deploy/layout.py renders
 # deploy/nginx.conf) on its own port.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
-if [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1; then
-  echo "nginx already installed: $( (/usr/sbin/nginx -v || nginx -v) 2>&1)"
-  exit 0
-fi
-
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then
-    SUDO="sudo"
-  else
-    echo "install_nginx.sh: run as root (or install sudo)" >&2
-    exit 1
-  fi
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends nginx
-/usr/sbin/nginx -v
+apt_ensure nginx "test -x /usr/sbin/nginx || command -v nginx" "/usr/sbin/nginx -v || nginx -v" nginx

@@ -3,22 +3,6 @@
 # when node or npm is missing. Idempotent. Needs root (or sudo) and apt-get; the test installs its
 # own npm packages.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
-if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
-  echo "node already installed: $(node --version)"
-  exit 0
-fi
-
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then
-    SUDO="sudo"
-  else
-    echo "install_node.sh: run as root (or install sudo)" >&2
-    exit 1
-  fi
-fi
-
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-echo "installed node $(node --version), npm $(npm --version)"
+apt_ensure node "command -v node && command -v npm" 'echo "node $(node --version), npm $(npm --version)"' nodejs npm
