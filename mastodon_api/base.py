@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.auth import user_can_authenticate
-from twitterclone.errors import DomainError, api_exception_handler
+from twitterclone.errors import DomainError, InvalidInput, api_exception_handler
 from twitterclone.jsoncodec import OrjsonParser
 
 from .scopes import covers
@@ -107,6 +107,26 @@ class MastodonView(APIView):
     def get_exception_handler(self):
         return mastodon_exception_handler
 
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # Views read parameters with ``request.data.get``: a JSON body must be an object.
+        if request.method in ("POST", "PUT", "PATCH") and not hasattr(request.data, "get"):
+            raise InvalidInput("Validation failed: the body must be a JSON object or a form")
+
 
 def absolute(request: Request, path: str) -> str:
     return request.build_absolute_uri(path)
+
+
+def nested_param(data: Any, outer: str, inner: str) -> Any:
+    """``outer[inner]`` of a body: JSON's ``{"outer": {"inner": ...}}`` or a form's flat
+    ``outer[inner]=...`` key, as Mastodon clients send either. None when absent."""
+    value = data.get(outer) if hasattr(data, "get") else None
+    if isinstance(value, dict):
+        return value.get(inner)
+    return data.get(f"{outer}[{inner}]") if hasattr(data, "get") else None
+
+
+def list_param(params: Any, name: str) -> list[str]:
+    """A query list, as ``name[]=a&name[]=b`` or ``name=a&name=b``."""
+    return params.getlist(f"{name}[]") or params.getlist(name)

@@ -11,7 +11,8 @@ from rest_framework.request import Request
 
 from accounts.models import User
 from tweets.display import attach_display_data
-from tweets.models import Tweet, Visibility
+from tweets.models import Tweet, TweetEdit, Visibility
+from tweets.text import parse_hashtags
 
 from . import presenters
 from .html import text_to_html
@@ -67,6 +68,37 @@ class StatusRenderer:
     def _url(self, tweet: Tweet) -> str:
         return self.request.build_absolute_uri(f"/api/v1/tweets/{tweet.pk}")
 
+    def _content(self, text: str, mentions: list[dict], hashtags: Iterable[str]) -> str:
+        return text_to_html(
+            text,
+            mentions=[m["username"] for m in mentions],
+            hashtags=hashtags,
+            account_url=lambda name: presenters.account_url(self.request, name),
+            tag_url=lambda tag: presenters.tag_url(self.request, tag),
+        )
+
+    def history(self, tweet: Tweet, edits: list[TweetEdit]) -> list[dict[str, Any]]:
+        """Mastodon's StatusEdit list of ``tweet`` (display data loaded): its earlier versions,
+        oldest first, then the current one. An earlier version links the hashtags it contains and
+        the mentions the status still has (who was mentioned then is not kept)."""
+        mentions = getattr(tweet, "display_mentions", [])
+        account = presenters.account(self.request, tweet.author)
+        versions = [(edit.text, edit.created_at, parse_hashtags(edit.text)) for edit in edits]
+        versions.append((tweet.text, tweet.edited_at or tweet.created_at, getattr(tweet, "display_hashtags", [])))
+        return [
+            {
+                "content": self._content(text, mentions, hashtags) if not tweet.retweet_of_id else "",
+                "spoiler_text": "",
+                "sensitive": False,
+                "created_at": presenters.iso(created_at),
+                "account": account,
+                "poll": None,
+                "media_attachments": [],
+                "emojis": [],
+            }
+            for text, created_at, hashtags in versions
+        ]
+
     def status(self, tweet: Tweet) -> dict[str, Any]:
         request = self.request
         original = getattr(tweet, "display_retweet_of", None) if tweet.retweet_of_id else None
@@ -80,15 +112,7 @@ class StatusRenderer:
             "created_at": presenters.iso(tweet.created_at),
             "edited_at": presenters.iso(tweet.edited_at),
             "account": presenters.account(request, author),
-            "content": ""
-            if tweet.retweet_of_id
-            else text_to_html(
-                tweet.text,
-                mentions=[m["username"] for m in mentions],
-                hashtags=hashtags,
-                account_url=lambda name: presenters.account_url(request, name),
-                tag_url=lambda tag: presenters.tag_url(request, tag),
-            ),
+            "content": "" if tweet.retweet_of_id else self._content(tweet.text, mentions, hashtags),
             "visibility": VISIBILITY_OUT.get(tweet.visibility, "public"),
             "sensitive": False,
             "spoiler_text": "",

@@ -45,14 +45,16 @@ class PageBounds:
         return self.min_id is not None
 
 
-def page_bounds(request: Request) -> PageBounds:
-    """The page the request asks for. A bad id or limit is a 422 (Mastodon's validation error)."""
+def page_bounds(request: Request, *, default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> PageBounds:
+    """The page the request asks for (``limit`` defaults to ``default``, is cut to ``maximum``:
+    lists of accounts are 40 and 80 in Mastodon). A bad id or limit is a 422 (Mastodon's
+    validation error)."""
     raw_limit = request.query_params.get("limit")
-    limit = DEFAULT_LIMIT
+    limit = default
     if raw_limit not in (None, ""):
         if not raw_limit.isdigit():
             raise InvalidInput("Validation failed: limit must be a number", fields={"limit": ["not a number"]})
-        limit = max(1, min(int(raw_limit[:6]), MAX_LIMIT))
+        limit = max(1, min(int(raw_limit[:6]), maximum))
     return PageBounds(
         limit=limit,
         max_id=_id_param(request, "max_id"),

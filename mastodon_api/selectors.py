@@ -87,3 +87,10 @@ def relationships_for(*, viewer: User, ids: list[int]) -> list[User]:
     )
     found = {user.pk: user for user in queryset}
     return [found[pk] for pk in ids if pk in found]
+
+
+def markers_for(*, user: User, timelines: list[str]) -> list:
+    """The user's saved reading positions in these timelines (those saved at all)."""
+    from .models import Marker
+
+    return list(Marker.objects.filter(user=user, timeline__in=timelines).order_by("timeline"))

@@ -1,17 +1,20 @@
-"""Writes of the Mastodon client API that have no counterpart in our own API: client apps."""
+"""Writes of the Mastodon client API that have no counterpart in our own API: client apps and
+timeline markers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import Application
 
 from twitterclone.errors import InvalidInput
 
-from .models import ClientApp
+from .models import ClientApp, Marker
 from .scopes import parse_scopes, unknown_scopes
 
 OOB_URI = "urn:ietf:wg:oauth:2.0:oob"
@@ -89,3 +92,31 @@ def client_app_create(
         )
         app = ClientApp.objects.create(application=application, scopes=" ".join(requested), website=website)
     return RegisteredApp(app=app, client_secret=secret)
+
+
+def markers_save(*, user, positions: dict[str, int]) -> list[Marker]:
+    """Saves the user's reading positions (``{"home": 123, "notifications": 45}``) and answers the
+    markers saved. Each save bumps the marker's ``version`` by one in the database (an ``F()``
+    update), so concurrent saves from several devices each count once and none is lost; the
+    first save creates the marker with version 0 (a race to create it is settled by the unique
+    constraint, the loser updating instead). Unknown timelines are refused (InvalidInput)."""
+    unknown = sorted(set(positions) - set(Marker.Timeline.values))
+    if unknown:
+        raise InvalidInput("Validation failed: unknown timeline", fields={"timeline": unknown})
+    saved = []
+    for timeline, last_read_id in positions.items():
+        with transaction.atomic():
+            now = timezone.now()
+            updated = Marker.objects.filter(user=user, timeline=timeline).update(
+                last_read_id=last_read_id, version=F("version") + 1, updated_at=now
+            )
+            if not updated:
+                try:
+                    with transaction.atomic():
+                        Marker.objects.create(user=user, timeline=timeline, last_read_id=last_read_id, updated_at=now)
+                except IntegrityError:  # another request created it first: this save is an update
+                    Marker.objects.filter(user=user, timeline=timeline).update(
+                        last_read_id=last_read_id, version=F("version") + 1, updated_at=now
+                    )
+            saved.append(Marker.objects.get(user=user, timeline=timeline))
+    return saved

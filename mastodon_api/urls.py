@@ -7,7 +7,7 @@ Every route also answers with a trailing slash, as Mastodon's do (Mastodon.py as
 
 from django.urls import re_path
 
-from .views import accounts, instance, misc, notifications, oauth, statuses, timelines
+from .views import accounts, instance, markers, misc, notifications, oauth, statuses, timelines
 
 app_name = "mastodon_api"
 
@@ -84,6 +84,12 @@ urlpatterns = [
     route("api/v1/statuses", statuses.StatusCreateView.as_view(), name="status-create"),
     route(f"api/v1/statuses/{STATUS}", statuses.StatusView.as_view(), name="status"),
     route(f"api/v1/statuses/{STATUS}/context", statuses.StatusContextView.as_view(), name="status-context"),
+    route(f"api/v1/statuses/{STATUS}/history", statuses.StatusHistoryView.as_view(), name="status-history"),
+    route(f"api/v1/statuses/{STATUS}/source", statuses.StatusSourceView.as_view(), name="status-source"),
+    *[
+        route(f"api/v1/statuses/{STATUS}/{kind}", statuses.StatusAccountsView.as_view(kind=kind), name=f"status-{kind}")
+        for kind in statuses.StatusAccountsView.LISTS
+    ],
     *[
         route(f"api/v1/statuses/{STATUS}/{action}", statuses.StatusActionView.as_view(action=action))
         for action in statuses.StatusActionView.ACTIONS
@@ -107,6 +113,7 @@ urlpatterns = [
     route("api/v2/search", misc.SearchView.as_view(), name="search"),
     route("api/v1/trends/tags", misc.TrendingTagsView.as_view(), name="trends-tags"),
     route("api/v1/preferences", misc.PreferencesView.as_view(), name="preferences"),
+    route("api/v1/markers", markers.MarkersView.as_view(), name="markers"),
     *[
         route(path, misc.EmptyListView.as_view(scope=scope, anonymous_methods=anonymous))
         for path, scope, anonymous in [

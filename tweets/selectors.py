@@ -11,14 +11,16 @@ from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import BooleanField, Count, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from accounts.models import User
+from social.selectors import users_with_viewer_state
 from twitterclone.errors import NotFound
 
 from .display import attach_display_data
-from .models import Bookmark, Hashtag, Like, Tweet, TweetHashtag, viewer_id_of
+from .models import Bookmark, Hashtag, Like, Tweet, TweetEdit, TweetHashtag, viewer_id_of
 from .visibility import visible_tweets
 
 # The full-text configuration of the GIN index created in migration 0002 (PostgreSQL only);
@@ -213,3 +215,24 @@ def _compute_trends(*, hours: int, limit: int) -> list[dict]:
 
 def hashtag_exists(*, tag: str) -> bool:
     return Hashtag.objects.filter(name=tag.lstrip("#").lower()).exists()
+
+
+def tweet_liked_by(*, tweet: Tweet, viewer) -> QuerySet:
+    """The active users who liked ``tweet`` (one the viewer can see: check with
+    ``tweet_get_visible`` first), each annotated with ``like_id`` (the key to page by, most
+    recent first) and the viewer's relationship (``users_with_viewer_state``)."""
+    queryset = User.objects.active().filter(likes__tweet_id=tweet.pk).annotate(like_id=F("likes__id"))
+    return users_with_viewer_state(queryset, viewer)
+
+
+def tweet_retweeted_by(*, tweet: Tweet, viewer) -> QuerySet:
+    """The active users who retweeted ``tweet`` (visible to the viewer), each annotated with
+    ``retweet_id`` (their retweet's id, the key to page by) and the viewer's relationship."""
+    queryset = User.objects.active().filter(tweets__retweet_of_id=tweet.pk).annotate(retweet_id=F("tweets__id"))
+    return users_with_viewer_state(queryset, viewer)
+
+
+def tweet_edit_history(*, tweet: Tweet) -> list[TweetEdit]:
+    """The earlier versions of ``tweet`` (one the viewer can see), oldest first; each keeps its
+    text and when it was written. The current version is the tweet itself."""
+    return list(TweetEdit.objects.filter(tweet=tweet).order_by("id"))

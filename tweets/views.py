@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import F
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -15,10 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
 from accounts.selectors import user_get_visible, user_search
 from accounts.serializers import PublicProfileSerializer
-from social.selectors import users_with_viewer_state
 from twitterclone.converters import ID_SCHEMA
 from twitterclone.errors import InvalidInput
 from twitterclone.params import IntegerParameter
@@ -220,8 +217,7 @@ class LikedByView(PaginatedListView):
 
     def get_queryset(self):
         tweet = selectors.tweet_get_visible(tweet_id=self.kwargs["tweet_id"], viewer=self.request.user)
-        queryset = User.objects.active().filter(likes__tweet_id=tweet.pk).annotate(like_id=F("likes__id"))
-        return users_with_viewer_state(queryset, self.request.user)
+        return selectors.tweet_liked_by(tweet=tweet, viewer=self.request.user)
 
 
 class RetweetedByView(PaginatedListView):
@@ -239,8 +235,7 @@ class RetweetedByView(PaginatedListView):
 
     def get_queryset(self):
         tweet = selectors.tweet_get_visible(tweet_id=self.kwargs["tweet_id"], viewer=self.request.user)
-        queryset = User.objects.active().filter(tweets__retweet_of_id=tweet.pk).annotate(retweet_id=F("tweets__id"))
-        return users_with_viewer_state(queryset, self.request.user)
+        return selectors.tweet_retweeted_by(tweet=tweet, viewer=self.request.user)
 
 
 class HomeTimelineView(APIView):

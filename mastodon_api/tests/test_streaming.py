@@ -144,6 +144,32 @@ async def test_followers_only_and_muted_posts_do_not_reach_others():
     await public_socket.disconnect()
 
 
+async def test_an_edit_through_put_reaches_the_stream_as_status_update():
+    alice, bob = await make_user(username="jane"), await make_user(username="kurt")
+    await in_transaction(follow_create, follower=alice, followee=bob)
+    tweet = await in_transaction(tweets.tweet_create, author=bob, text="before")
+    socket = await open_stream(f"?access_token={await token_for(alice)}&stream=user")
+    bob_token = await token_for(bob)
+
+    @database_sync_to_async
+    def edit():
+        from django.test import Client
+
+        return Client().put(
+            f"/api/v1/statuses/{tweet.pk}",
+            json.dumps({"status": "after"}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {bob_token}",
+        )
+
+    assert (await edit()).status_code == 200
+    update = await frame(socket)
+    assert update["stream"] == ["user"] and update["event"] == "status.update"
+    status = json.loads(update["payload"])
+    assert status["id"] == str(tweet.pk) and status["content"] == "<p>after</p>" and status["edited_at"]
+    await socket.disconnect()
+
+
 @pytest.mark.parametrize("query", ["", "?access_token=nonsense", "?token=abc"])
 async def test_no_valid_token_no_stream(query):
     socket = WebsocketCommunicator(application, f"/api/v1/streaming{query}")

@@ -11,11 +11,19 @@ from rest_framework.response import Response
 
 from tweets import services
 from tweets.models import Tweet
-from tweets.selectors import tweet_context, tweet_get_visible
+from tweets.selectors import (
+    tweet_context,
+    tweet_edit_history,
+    tweet_get_visible,
+    tweet_liked_by,
+    tweet_retweeted_by,
+)
 from twitterclone.errors import InvalidInput
 
+from .. import presenters
 from ..base import MastodonView
 from ..entities import VISIBILITY_IN, StatusRenderer
+from ..pagination import keyset_page, page_bounds, paginated
 
 IDEMPOTENCY_SECONDS = 3600
 
@@ -26,6 +34,16 @@ def _id(value: Any, name: str) -> int | None:
     if not str(value).isdigit() or len(str(value)) > 18:
         raise InvalidInput(f"Validation failed: {name} is not a status id", fields={name: ["invalid"]})
     return int(value)
+
+
+def _refuse_unsupported(data: Any) -> None:
+    """Media, polls and content warnings (on post and edit): we have none of them, so a 422
+    rather than a post that silently lacks them."""
+    if data.get("media_ids") or data.get("media_ids[]") or data.get("poll") or data.get("poll[options][]"):
+        raise InvalidInput("Validation failed: media and polls are not supported here")
+    spoiler = data.get("spoiler_text")
+    if spoiler is not None and (not isinstance(spoiler, str) or spoiler.strip()):
+        raise InvalidInput("Validation failed: content warnings (spoiler_text) are not supported here")
 
 
 def _visible(request: Request, status_id: str) -> Tweet:
@@ -74,10 +92,7 @@ class StatusCreateView(MastodonView):
 
     def _create(self, request: Request) -> Tweet:
         data = request.data
-        if data.get("media_ids") or data.get("media_ids[]") or data.get("poll") or data.get("poll[options][]"):
-            raise InvalidInput("Validation failed: media and polls are not supported here")
-        if (data.get("spoiler_text") or "").strip():
-            raise InvalidInput("Validation failed: content warnings (spoiler_text) are not supported here")
+        _refuse_unsupported(data)
         visibility = data.get("visibility") or "public"
         if visibility not in VISIBILITY_IN:
             raise InvalidInput(
@@ -95,7 +110,7 @@ class StatusCreateView(MastodonView):
 
 
 class StatusView(MastodonView):
-    """GET, PUT (edit) and DELETE /api/v1/statuses/:id."""
+    """GET, PUT (edit: ``status``, the text; the author only) and DELETE /api/v1/statuses/:id."""
 
     scopes = {"GET": "read:statuses", "PUT": "write:statuses", "DELETE": "write:statuses"}
     anonymous_methods = ("GET",)
@@ -106,6 +121,7 @@ class StatusView(MastodonView):
 
     def put(self, request: Request, status_id: str) -> Response:
         tweet = _visible(request, status_id)
+        _refuse_unsupported(request.data)
         text = request.data.get("status")
         if not isinstance(text, str):
             raise InvalidInput("Validation failed: Text can't be blank", fields={"status": ["blank"]})
@@ -167,3 +183,48 @@ class StatusActionView(MastodonView):
             if retweet is not None:
                 return Response(_render(request, retweet.pk))
         return Response(_render(request, original_id))
+
+
+class StatusHistoryView(MastodonView):
+    """GET /api/v1/statuses/:id/history: every version of the status (StatusEdit), oldest first,
+    the current one last; one entry for a status never edited."""
+
+    scopes = {"GET": "read:statuses"}
+    anonymous_methods = ("GET",)
+    app_token_methods = ("GET",)
+
+    def get(self, request: Request, status_id: str) -> Response:
+        tweet = _visible(request, status_id)
+        renderer = StatusRenderer(request)
+        renderer.prepare([tweet])
+        return Response(renderer.history(tweet, tweet_edit_history(tweet=tweet)))
+
+
+class StatusSourceView(MastodonView):
+    """GET /api/v1/statuses/:id/source: the plain text to edit (StatusSource)."""
+
+    scopes = {"GET": "read:statuses"}
+    app_token_methods = ("GET",)
+
+    def get(self, request: Request, status_id: str) -> Response:
+        tweet = _visible(request, status_id)
+        return Response({"id": str(tweet.pk), "text": tweet.text, "spoiler_text": ""})
+
+
+class StatusAccountsView(MastodonView):
+    """GET /api/v1/statuses/:id/favourited_by and /reblogged_by: the accounts, most recent first,
+    paged by the like's or the reblog's id (limit 40 by default, at most 80, as Mastodon)."""
+
+    scopes = {"GET": "read:statuses"}
+    anonymous_methods = ("GET",)
+    app_token_methods = ("GET",)
+    LISTS = {"favourited_by": (tweet_liked_by, "like_id"), "reblogged_by": (tweet_retweeted_by, "retweet_id")}
+    kind = "favourited_by"
+
+    def get(self, request: Request, status_id: str) -> Response:
+        bounds = page_bounds(request, default=40, maximum=80)
+        tweet = _visible(request, status_id)
+        select, key = self.LISTS[self.kind]
+        users = keyset_page(select(tweet=tweet, viewer=request.user), bounds, key=key)
+        data = [presenters.account(request, user) for user in users]
+        return paginated(request, data, [getattr(user, key) for user in users])
