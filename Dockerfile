@@ -1,6 +1,8 @@
 # Two images from one file (docker-compose.yml builds both):
 #   target "proxy": Debian's nginx with deploy/nginx.conf (routes /ws/ and /api/v1/streaming to
 #                   the "ws" service, everything else to "web");
+#   target "janus": Debian's Janus media server (audio rooms) with deploy/janus/*.jcfg, filled in
+#                   from the environment by deploy/janus/entrypoint.sh;
 #   target "app" (the default): the Django project; CMD is the HTTP server (granian, WSGI), and
 #                   the same image runs daphne (ws), the Celery worker and beat.
 
@@ -10,6 +12,17 @@ COPY deploy/nginx.conf /etc/nginx/nginx.conf
 EXPOSE 80
 STOPSIGNAL SIGQUIT
 CMD ["nginx", "-g", "daemon off;"]
+
+FROM debian:bookworm-slim AS janus
+RUN apt-get update && apt-get install -y --no-install-recommends janus gettext-base curl \
+    && rm -rf /var/lib/apt/lists/* && useradd --create-home janus
+COPY deploy/janus/ /app/deploy/janus/
+USER janus
+# 8088: the Janus API (browsers and the app); 7088: the Admin API (the app only, never published);
+# 20000-20199/udp: ICE (WebRTC media).
+EXPOSE 8088 7088 20000-20199/udp
+STOPSIGNAL SIGINT
+ENTRYPOINT ["/app/deploy/janus/entrypoint.sh"]
 
 FROM python:3.11-slim AS app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DEBUG=false

@@ -87,3 +87,16 @@ def auth_client():
         return client
 
     return make
+
+
+@pytest.fixture(scope="module")
+def janus_server():
+    """A real Janus on loopback with the repository's configuration, one per test module
+    (``tests/janus_server.py``); skips when Janus is not installed (scripts/install_media.sh)."""
+    from deploy.janus_config import run_janus
+    from tests.janus_server import janus_available
+
+    if not janus_available():
+        pytest.skip("janus is not installed (scripts/install_media.sh; CI's .ci/run does)")
+    with run_janus() as instance:
+        yield instance

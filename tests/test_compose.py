@@ -57,7 +57,7 @@ def pinned(distribution: str) -> bool:
 
 def test_compose_has_every_service_of_the_deployment():
     services = compose()["services"]
-    assert set(services) == {"proxy", "web", "ws", "worker", "beat", "db", "redis"}
+    assert set(services) == {"proxy", "web", "ws", "worker", "beat", "db", "redis", "janus"}
     assert services["proxy"]["build"]["target"] == "proxy"
     for name in ("web", "ws", "worker", "beat"):
         assert services[name]["build"]["target"] == "app", name
@@ -68,7 +68,7 @@ def test_compose_has_every_service_of_the_deployment():
 
 def test_every_long_running_service_has_a_health_check_and_waits_for_what_it_needs():
     services = compose()["services"]
-    for name in ("proxy", "web", "ws", "worker", "db", "redis"):
+    for name in ("proxy", "web", "ws", "worker", "db", "redis", "janus"):
         assert services[name]["healthcheck"]["test"], name
     assert services["web"]["healthcheck"]["test"][-1].endswith("'http://127.0.0.1:8000/readyz', timeout=4)")
     assert "http://127.0.0.1:8001/readyz" in services["ws"]["healthcheck"]["test"][-1]
@@ -157,3 +157,75 @@ def test_the_compose_nginx_config_passes_nginx_t(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "syntax is ok" in result.stderr
+
+
+JANUS_SECRETS = ("JANUS_API_SECRET", "JANUS_TOKEN_SECRET", "JANUS_ADMIN_SECRET", "JANUS_ADMIN_KEY")
+
+
+def test_the_janus_service_and_the_app_share_its_secrets_and_addresses():
+    services = compose()["services"]
+    janus = services["janus"]
+    assert janus["build"]["target"] == "janus"
+    for name in ("web", "ws", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env["JANUS_URL"] == "http://janus:8088/janus", name
+        assert env["JANUS_ADMIN_URL"] == "http://janus:7088/admin", name
+        assert env["JANUS_PUBLIC_URL"].startswith("${JANUS_PUBLIC_URL:-http"), name
+        for secret in JANUS_SECRETS:
+            assert env[secret] == janus["environment"][secret] == f"${{{secret}:?set {secret}}}", (name, secret)
+    # The Janus API and the media are published; the Admin API is not.
+    assert janus["ports"] == ["${JANUS_PORT:-8088}:8088", "20000-20199:20000-20199/udp"]
+    assert janus["environment"]["JANUS_RTP_PORT_RANGE"] == "20000-20199"
+    assert "http://127.0.0.1:8088/janus/info" in janus["healthcheck"]["test"]
+    stage = dockerfile_stages()["janus"]
+    assert re.search(r"FROM debian:\S+ AS janus", stage)
+    assert re.search(r"apt-get install .*\bjanus\b.*\bgettext-base\b.*\bcurl\b", stage)
+    assert "COPY deploy/janus/ /app/deploy/janus/" in stage
+    assert 'ENTRYPOINT ["/app/deploy/janus/entrypoint.sh"]' in stage
+
+
+def test_the_janus_image_entrypoint_renders_a_config_janus_runs(tmp_path):
+    """deploy/janus/entrypoint.sh as the image runs it (envsubst, then janus), with loopback ports
+    and a temporary config folder: Janus starts, loads only our plugins and transport, and
+    refuses a request without the API secret."""
+    from deploy.janus_config import free_port, janus_binary, stop_janus, wait_for_janus
+
+    if janus_binary() is None or shutil.which("envsubst") is None:
+        pytest.skip("janus or envsubst is not installed (scripts/install_media.sh)")
+    http_port, admin_port = free_port(), free_port()
+    env = {
+        "PATH": "/usr/bin:/bin:/usr/sbin:/sbin",
+        "JANUS_TEMPLATES": str(ROOT / "deploy" / "janus"),
+        "JANUS_CONFIG_DIR": str(tmp_path / "conf"),
+        "JANUS_HTTP_PORT": str(http_port),
+        "JANUS_HTTP_IP": "127.0.0.1",
+        "JANUS_ADMIN_PORT": str(admin_port),
+        "JANUS_ADMIN_IP": "127.0.0.1",
+        "JANUS_RTP_PORT_RANGE": "20000-60000",
+        **{secret: f"test-{secret.lower()}" for secret in JANUS_SECRETS},
+    }
+    log = tmp_path / "janus.log"
+    process = subprocess.Popen(
+        [str(ROOT / "deploy" / "janus" / "entrypoint.sh"), "-L", str(log), "-N"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{http_port}/janus"
+        wait_for_janus(url, process=process, log_path=log)
+        import httpx
+
+        info = httpx.get(f"{url}/info").json()
+        assert set(info["plugins"]) == {"janus.plugin.audiobridge", "janus.plugin.streaming"}
+        assert set(info["transports"]) == {"janus.transport.http"}
+        assert info["api_secret"] is True and info["auth_token"] is True
+        refused = httpx.post(url, json={"janus": "create", "transaction": "t"}).json()
+        assert refused["janus"] == "error" and refused["error"]["code"] == 403
+        created = httpx.post(url, json={"janus": "create", "transaction": "t", "apisecret": "test-janus_api_secret"})
+        assert created.json()["janus"] == "success"
+        conf = (tmp_path / "conf" / "janus.plugin.audiobridge.jcfg").read_text()
+        assert 'admin_key = "test-janus_admin_key"' in conf and "${" not in conf
+    finally:
+        stop_janus(process)
