@@ -89,3 +89,15 @@ def test_each_script_says_already_installed_when_its_binary_is_there(script, bin
     result = subprocess.run(["bash", str(SCRIPTS / script)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"{binary} already installed: ")
+
+
+def test_install_media_installs_janus_and_coturn_in_one_apt_run_when_either_is_missing(tmp_path):
+    """scripts/install_media.sh (janus for the rooms media server, coturn for TURN): one
+    ``apt-get install`` with both packages; nothing when both are there."""
+    text = (SCRIPTS / "install_media.sh").read_text()
+    assert 'apt_ensure "janus and coturn"' in text and text.rstrip().endswith("janus coturn")
+    if not (Path("/usr/bin/janus").exists() and Path("/usr/bin/turnserver").exists()):
+        pytest.skip("janus or coturn is not installed here")
+    result = subprocess.run(["bash", str(SCRIPTS / "install_media.sh")], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("janus and coturn already installed: janus 1.1")
