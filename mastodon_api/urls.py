@@ -7,7 +7,7 @@ Every route also answers with a trailing slash, as Mastodon's do (Mastodon.py as
 
 from django.urls import re_path
 
-from .views import accounts, instance, markers, misc, notifications, oauth, statuses, timelines
+from .views import accounts, credentials, instance, markers, misc, notifications, oauth, statuses, timelines
 
 app_name = "mastodon_api"
 
@@ -69,6 +69,7 @@ urlpatterns = [
     route(r"nodeinfo/2\.0", instance.nodeinfo, name="nodeinfo"),
     # Accounts
     route("api/v1/accounts/verify_credentials", accounts.VerifyCredentialsView.as_view(), name="verify-credentials"),
+    route("api/v1/accounts/update_credentials", credentials.UpdateCredentialsView.as_view(), name="update-credentials"),
     route("api/v1/accounts/lookup", accounts.LookupView.as_view(), name="account-lookup"),
     route("api/v1/accounts/relationships", accounts.RelationshipsView.as_view(), name="relationships"),
     route("api/v1/accounts/search", accounts.AccountSearchView.as_view(), name="account-search"),
