@@ -100,7 +100,8 @@ class MastodonView(APIView):
     permission_classes = [MastodonScopePermission]
     parser_classes = [OrjsonParser, FormParser, MultiPartParser]
     scopes: dict[str, str | tuple[str, ...]] = {}
-    schema = None  # Mastodon's documentation is the reference for these (docs/mastodon.md), not our schema
+    # Not introspected: mastodon_api/openapi/ documents every Mastodon operation (a schema hook).
+    schema = None
     anonymous_methods: tuple[str, ...] = ()
     app_token_methods: tuple[str, ...] = ()
 

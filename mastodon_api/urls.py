@@ -22,6 +22,25 @@ def _is_mastodon_request(request) -> bool:
     return bool(token) and "." not in token  # a JWT has dots; a Mastodon token has none
 
 
+def speaks_mastodon(request) -> bool:
+    """Whether this request is one for the Mastodon API, so its errors take Mastodon's shape even
+    when our middleware answers (413, 414, 429): a route of this module, except on the paths both
+    APIs serve, where only a Mastodon token makes it Mastodon's."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    if match.namespace != app_name:
+        return False
+    mastodon_view = getattr(match.func, "mastodon_view", None)
+    if mastodon_view is not None:  # by_token: the token decides, for a method Mastodon's view has
+        method = (request.method or "get").lower()
+        return hasattr(mastodon_view.view_class, method) and _is_mastodon_request(request)
+    return True
+
+
 def by_token(mastodon_view, ours):
     """A view that hands the request to ``mastodon_view`` for a Mastodon token, else to ``ours``."""
 
@@ -34,6 +53,7 @@ def by_token(mastodon_view, ours):
         chosen = mastodon_view if mastodon_method and _is_mastodon_request(request) else ours
         return chosen(request, *args, **kwargs)
 
+    view.mastodon_view = mastodon_view  # for mastodon_api/tests/test_openapi.py (one operation, two APIs)
     return view
 
 

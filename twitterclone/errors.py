@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -84,12 +84,29 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict[str,
     return {"error": error}
 
 
-def error_json_response(status_code: int, code: str, message: str, **kwargs: Any) -> HttpResponse:
-    """A plain Django JSON response in the envelope, for code outside DRF views."""
-    response = json_response(error_body(code, message), status=status_code)
+def error_json_response(
+    status_code: int, code: str, message: str, *, request: HttpRequest | None = None, **kwargs: Any
+) -> HttpResponse:
+    """A plain Django JSON response in the envelope, for code outside DRF views (middleware). Given
+    the ``request``, an error on a Mastodon endpoint takes Mastodon's shape, ``{"error": message}``,
+    as the views' own errors do there (``mastodon_api.urls.speaks_mastodon``)."""
+    body = error_body(code, message)
+    if request is not None and _speaks_mastodon(request):
+        body = {"error": message}
+    response = json_response(body, status=status_code)
     for header, value in kwargs.get("headers", {}).items():
         response[header] = value
     return response
+
+
+def _speaks_mastodon(request: HttpRequest) -> bool:
+    from django.apps import apps
+
+    if not apps.is_installed("mastodon_api"):
+        return False
+    from mastodon_api.urls import speaks_mastodon
+
+    return speaks_mastodon(request)
 
 
 def _flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:

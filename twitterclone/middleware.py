@@ -37,16 +37,16 @@ class JsonErrorMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return error_json_response(400, "invalid", "Invalid Content-Length header.")
+            return error_json_response(400, "invalid", "Invalid Content-Length header.", request=request)
         if length > settings.MAX_REQUEST_BODY_BYTES:
-            return error_json_response(413, "payload_too_large", "The request body is too large.")
+            return error_json_response(413, "payload_too_large", "The request body is too large.", request=request)
         if len(request.META.get("QUERY_STRING", "")) > 4096:
-            return error_json_response(414, "uri_too_long", "The query string is too long.")
+            return error_json_response(414, "uri_too_long", "The query string is too long.", request=request)
         response = self.get_response(request)
         if is_api_path(request.path) and response.status_code in (404, 405) and not _is_json(response):
             if response.status_code == 404:
-                return error_json_response(404, "not_found", "Not found.")
-            return error_json_response(405, "method_not_allowed", "Method not allowed.")
+                return error_json_response(404, "not_found", "Not found.", request=request)
+            return error_json_response(405, "method_not_allowed", "Method not allowed.", request=request)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -59,9 +59,10 @@ class JsonErrorMiddleware:
                 "database_unavailable",
                 "The database is unavailable; try again shortly.",
                 headers={"Retry-After": "5"},
+                request=request,
             )
         logger.exception("unhandled exception on %s", request.path)
-        response = error_json_response(500, "server_error", "An internal error occurred.")
+        response = error_json_response(500, "server_error", "An internal error occurred.", request=request)
         response._has_been_logged = True  # logged above, with the traceback: django.request need not
         return response
 

@@ -252,6 +252,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "twitterclone.schema.add_error_responses",
+        # After ours: the Mastodon client API's operations, with Mastodon's error shape (mastodon_api/openapi/).
+        "mastodon_api.openapi.hook.add_mastodon_operations",
     ],
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -185,6 +185,7 @@ class RateLimitMiddleware:
                 "throttled",
                 f"Too many requests ({worst.name}). Try again in {retry_after} seconds.",
                 headers={"Retry-After": str(retry_after), **_headers(worst)},
+                request=request,
             )
         response = self.get_response(request)
         general = next((outcome for outcome in outcomes if outcome.name == "api"), None)

@@ -1,0 +1,735 @@
+"""Every operation of the Mastodon client API, as data: path, method, scopes, parameters, body and
+answer. ``mastodon_api.openapi.hook`` turns them into OpenAPI operations; the views stay free of
+annotations. A route added to ``mastodon_api/urls.py`` without an entry here fails
+``mastodon_api/tests/test_openapi.py``.
+
+Paths use the names of the URL patterns' groups (``{account_id}``); each route also answers with a
+trailing slash, which is not listed twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from twitterclone.schema import NOT_BLANK_PATTERN
+
+from .components import ID, array, nullable, obj, ref
+
+Schema = dict[str, Any]
+
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    response: Schema | None = None  # the 200 answer's JSON schema
+    scopes: tuple[str, ...] = ()  # any one of them will do ("read" covers "read:statuses")
+    anonymous: bool = False  # may be called without a token
+    any_token: bool = False  # any token of the app, with or without a user (no scope needed)
+    parameters: tuple[Schema, ...] = ()
+    body: Schema | None = None  # JSON or form
+    body_required: bool = True
+    paginated: bool = False  # Mastodon's max_id/since_id/min_id/limit and a Link header
+    errors: tuple[str, ...] = ()  # statuses beyond the generic ones (see hook.generic_errors)
+    description: str = ""
+    responses: dict[str, Schema] = field(default_factory=dict)  # full response objects, replacing the default
+    oauth_endpoint: bool = False  # /oauth/...: no Mastodon token, OAuth's own errors
+    tags: tuple[str, ...] = ("mastodon",)
+
+
+def query(name: str, schema: Schema, description: str = "", *, required: bool = False, explode: bool = True) -> Schema:
+    parameter: Schema = {"name": name, "in": "query", "required": required, "schema": schema}
+    if description:
+        parameter["description"] = description
+    if schema.get("type") == "array":
+        parameter.update(style="form", explode=explode)
+    return parameter
+
+
+def path_param(name: str, schema: Schema, description: str) -> Schema:
+    return {"name": name, "in": "path", "required": True, "schema": schema, "description": description}
+
+
+PAGE_ID = {"type": "string", "pattern": "^[0-9]{1,18}$"}
+PAGINATION = (
+    query("max_id", PAGE_ID, "Items older than this id (the `next` link sets it)."),
+    query("since_id", PAGE_ID, "The newest items newer than this id."),
+    query("min_id", PAGE_ID, "The items just newer than this id (the `prev` link sets it), still newest first."),
+    query("limit", {"type": "integer", "minimum": 0, "default": 20}, "Items per page: default 20, at most 40."),
+)
+LIMIT = PAGINATION[3]
+BOOLEAN_QUERY = {"type": "boolean"}
+
+ACCOUNT_ID = path_param("account_id", {"type": "string", "minLength": 1}, "The account's id (404 when unknown).")
+STATUS_ID = path_param("status_id", {"type": "string", "minLength": 1}, "The status's id (404 when unknown).")
+NOTIFICATION_ID = path_param("notification_id", PAGE_ID, "The notification's id.")
+TAG = path_param("tag", {"type": "string", "minLength": 1}, "The hashtag, without `#`.")
+
+STATUS_TEXT = {"type": "string", "maxLength": 280, "pattern": NOT_BLANK_PATTERN, "description": "The text (1 to 280)."}
+
+STATUS_CREATE = obj(
+    {"status": STATUS_TEXT},
+    {
+        "in_reply_to_id": nullable(ID),
+        "visibility": {
+            "type": "string",
+            "enum": ["public", "unlisted", "private"],
+            "default": "public",
+            "description": "`unlisted` is taken as public (we have no unlisted); `private` is followers-only; "
+            "`direct` is refused.",
+        },
+        "sensitive": {"type": "boolean", "description": "Accepted, not stored."},
+        "spoiler_text": {
+            "type": "string",
+            "pattern": r"^\s*$",
+            "description": "Only empty: content warnings are not supported here (422 otherwise).",
+        },
+        "language": nullable({"type": "string", "maxLength": 16, "description": "Accepted, not stored."}),
+    },
+    additionalProperties=True,
+)
+STATUS_EDIT = obj({"status": STATUS_TEXT}, additionalProperties=True)
+
+APP_CREATE = obj(
+    {
+        "client_name": {"type": "string", "maxLength": 60, "pattern": NOT_BLANK_PATTERN},
+        "redirect_uris": {
+            "oneOf": [{"type": "string"}, array({"type": "string"}, minItems=1, maxItems=10)],
+            "description": "One URI, several separated by whitespace or newlines, or an array "
+            "(`redirect_uris[]` in forms). `urn:ietf:wg:oauth:2.0:oob` shows the code to the user.",
+        },
+    },
+    {
+        "scopes": {"type": "string", "default": "read", "description": "Space-separated scopes."},
+        "website": nullable({"type": "string", "description": "An http(s) URL."}),
+    },
+)
+
+TOKEN_REQUEST = obj(
+    {"grant_type": {"type": "string", "enum": ["authorization_code", "client_credentials", "password"]}},
+    {
+        "client_id": {"type": "string", "description": "Or HTTP Basic."},
+        "client_secret": {"type": "string", "description": "Or HTTP Basic."},
+        "code": {"type": "string", "description": "authorization_code: the code."},
+        "redirect_uri": {"type": "string", "description": "authorization_code: as authorized."},
+        "code_verifier": {"type": "string", "description": "authorization_code with PKCE (S256)."},
+        "scope": {"type": "string", "description": "Space-separated; default `read`."},
+        "username": {"type": "string", "description": "password grant: username or email."},
+        "password": {"type": "string", "description": "password grant."},
+    },
+)
+REVOKE_REQUEST = obj(
+    {"token": {"type": "string"}}, {"client_id": {"type": "string"}, "client_secret": {"type": "string"}}
+)
+
+
+def html_response(description: str) -> Schema:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+REDIRECT = {
+    "description": "A redirect (to the sign-in page, or to the app's redirect URI with `code` and `state`).",
+    "headers": {"Location": {"schema": {"type": "string"}, "required": True}},
+}
+EVENT_STREAM = {
+    "description": "Server-sent events: `event: update` / `notification` / `delete` / `status.update` lines, "
+    "each followed by `data: <JSON>` (a bare id for `delete`), and a `:thump` comment every 15 seconds.",
+    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+}
+STREAM_TOKEN = query(
+    "access_token",
+    {"type": "string"},
+    "The token, if not in the `Authorization` header (or, for the socket, the `Sec-WebSocket-Protocol`).",
+)
+HASHTAG_QUERY = query("tag", {"type": "string", "minLength": 1, "maxLength": 100}, "The hashtag.", required=True)
+STREAM_SCOPES = ("read:statuses", "read:notifications")
+
+EMPTY_OBJECT = {"type": "object", "maxProperties": 0}
+
+
+def _empty_list(path: str, operation_id: str, what: str, scopes: tuple[str, ...], anonymous: bool = False):
+    return Operation(
+        "get",
+        path,
+        operation_id,
+        f"{what} (always empty: no such feature here yet)",
+        {"type": "array", "maxItems": 0, "items": {}},
+        scopes=scopes,
+        anonymous=anonymous,
+    )
+
+
+def _relationship_action(action: str, scope: str, summary: str) -> Operation:
+    return Operation(
+        "post",
+        f"/api/v1/accounts/{{account_id}}/{action}",
+        f"mastodon_account_{action}",
+        summary,
+        ref("MastodonRelationship"),
+        scopes=(scope, "follow"),
+        parameters=(ACCOUNT_ID,),
+        errors=("404",) + (("403",) if action == "follow" else ()),
+        description="Idempotent; answers the Relationship after the change (`social.services`).",
+    )
+
+
+def _status_action(action: str, scope: str, summary: str) -> Operation:
+    return Operation(
+        "post",
+        f"/api/v1/statuses/{{status_id}}/{action}",
+        f"mastodon_status_{action}",
+        summary,
+        ref("MastodonStatus"),
+        scopes=(scope,),
+        parameters=(STATUS_ID,),
+        errors=("404",),
+        description="Idempotent. A reblog answers the reblog, with the original nested in `reblog`."
+        if action == "reblog"
+        else "Idempotent; answers the status after the change.",
+    )
+
+
+STATUS_LIST = array(ref("MastodonStatus"))
+ACCOUNT_LIST = array(ref("MastodonAccount"))
+
+OPERATIONS: tuple[Operation, ...] = (
+    # --- OAuth and apps ---------------------------------------------------------------------
+    Operation(
+        "post",
+        "/api/v1/apps",
+        "mastodon_apps_create",
+        "Register a client application",
+        ref("MastodonCredentialApplication"),
+        anonymous=True,
+        body=APP_CREATE,
+        description="No token needed. JSON or form.",
+    ),
+    Operation(
+        "get",
+        "/api/v1/apps/verify_credentials",
+        "mastodon_apps_verify_credentials",
+        "The token's application",
+        ref("MastodonApplication"),
+        any_token=True,
+        description="Any token of the app, also a client-credentials one.",
+    ),
+    Operation(
+        "get",
+        "/oauth/authorize",
+        "mastodon_oauth_authorize",
+        "The consent page (HTML)",
+        parameters=(
+            query("response_type", {"type": "string", "enum": ["code"]}, required=True),
+            query("client_id", {"type": "string"}, required=True),
+            query("redirect_uri", {"type": "string"}, "One of the app's; `urn:ietf:wg:oauth:2.0:oob` shows the code."),
+            query("scope", {"type": "string"}, "Space-separated; default `read`."),
+            query("state", {"type": "string"}),
+            query("code_challenge", {"type": "string"}, "PKCE."),
+            query("code_challenge_method", {"type": "string", "enum": ["S256"]}),
+        ),
+        responses={
+            "200": html_response("The consent page (app, account, scopes), or the oob code once authorized."),
+            "302": REDIRECT,
+            "400": html_response("An error page (unknown client, unregistered redirect URI, bad scope)."),
+        },
+        oauth_endpoint=True,
+        description="A browser page, not JSON. Not signed in: a redirect to the sign-in page (`/oauth/login`) "
+        "first. Unknown parameters (`force_login`, `lang`) are ignored. Also at `/oauth/authorize/`.",
+    ),
+    Operation(
+        "post",
+        "/oauth/authorize",
+        "mastodon_oauth_authorize_submit",
+        "Consent (the page's form)",
+        body=obj({"client_id": {"type": "string"}, "allow": {"type": "string"}}, additionalProperties=True),
+        responses={
+            "200": html_response("The oob code."),
+            "302": REDIRECT,
+            "400": html_response("An error page."),
+            "403": html_response("CSRF check failed (the form must come from the page)."),
+        },
+        oauth_endpoint=True,
+        description="The consent page's form (session cookie and CSRF token): the browser posts it.",
+    ),
+    Operation(
+        "get",
+        "/oauth/login",
+        "mastodon_oauth_login_page",
+        "The sign-in page (HTML)",
+        parameters=(query("next", {"type": "string"}, "Where to go after signing in (this host only)."),),
+        responses={"200": html_response("The sign-in form.")},
+        oauth_endpoint=True,
+    ),
+    Operation(
+        "post",
+        "/oauth/login",
+        "mastodon_oauth_login",
+        "Sign in (the page's form)",
+        body=obj({"login": {"type": "string"}, "password": {"type": "string"}}, {"next": {"type": "string"}}),
+        responses={
+            "302": REDIRECT,
+            "400": html_response("The form again, with the error."),
+            "403": html_response("CSRF check failed."),
+        },
+        oauth_endpoint=True,
+        description="Our login rule (username or email; suspended accounts refused); rate-limited like "
+        "`POST /api/v1/auth/login`.",
+    ),
+    Operation(
+        "post",
+        "/oauth/token",
+        "mastodon_oauth_token",
+        "Obtain a token",
+        ref("MastodonToken"),
+        body=TOKEN_REQUEST,
+        errors=("400", "401"),
+        oauth_endpoint=True,
+        description="Grants `authorization_code`, `client_credentials` and `password` (unless "
+        "`MASTODON_PASSWORD_GRANT_ENABLED=false`). Client credentials in the body or HTTP Basic. Errors are "
+        'OAuth\'s: `{"error": "invalid_grant", "error_description": ...}`.',
+    ),
+    Operation(
+        "post",
+        "/oauth/revoke",
+        "mastodon_oauth_revoke",
+        "Revoke a token",
+        EMPTY_OBJECT,
+        body=REVOKE_REQUEST,
+        errors=("400", "401"),
+        oauth_endpoint=True,
+        description="The token stops working; another client's token is left alone.",
+    ),
+    Operation(
+        "get",
+        "/.well-known/oauth-authorization-server",
+        "mastodon_oauth_metadata",
+        "OAuth authorization server metadata (RFC 8414)",
+        ref("MastodonAuthorizationServerMetadata"),
+        oauth_endpoint=True,
+    ),
+    # --- Instance ---------------------------------------------------------------------------
+    Operation(
+        "get",
+        "/api/v1/instance",
+        "mastodon_instance_v1",
+        "The instance (v1)",
+        ref("MastodonInstanceV1"),
+        anonymous=True,
+        any_token=True,
+    ),
+    Operation(
+        "get",
+        "/api/v2/instance",
+        "mastodon_instance",
+        "The instance (v2)",
+        ref("MastodonInstance"),
+        anonymous=True,
+        any_token=True,
+    ),
+    Operation(
+        "get",
+        "/.well-known/nodeinfo",
+        "mastodon_nodeinfo_links",
+        "Where the nodeinfo document is",
+        ref("MastodonNodeInfoLinks"),
+        oauth_endpoint=True,
+    ),
+    Operation(
+        "get",
+        "/nodeinfo/2.0",
+        "mastodon_nodeinfo",
+        "Nodeinfo 2.0",
+        ref("MastodonNodeInfo"),
+        oauth_endpoint=True,
+        responses={
+            "200": {
+                "description": "The nodeinfo document.",
+                "content": {
+                    'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.0#"': {
+                        "schema": ref("MastodonNodeInfo")
+                    }
+                },
+            }
+        },
+    ),
+    # --- Accounts ---------------------------------------------------------------------------
+    Operation(
+        "get",
+        "/api/v1/accounts/verify_credentials",
+        "mastodon_accounts_verify_credentials",
+        "The token's own account",
+        ref("MastodonCredentialAccount"),
+        scopes=("read:accounts", "profile"),
+    ),
+    Operation(
+        "get",
+        "/api/v1/accounts/lookup",
+        "mastodon_accounts_lookup",
+        "An account by its username",
+        ref("MastodonAccount"),
+        scopes=("read:accounts",),
+        anonymous=True,
+        any_token=True,
+        parameters=(query("acct", {"type": "string"}, "`name` or `name@this-host`.", required=True),),
+        errors=("404",),
+    ),
+    Operation(
+        "get",
+        "/api/v1/accounts/relationships",
+        "mastodon_accounts_relationships",
+        "Your relationships to some accounts",
+        array(ref("MastodonRelationship")),
+        scopes=("read:follows",),
+        parameters=(
+            query(
+                "id[]",
+                array({"type": "string"}, maxItems=40),
+                "Account ids (`id` works too); unknown ones are left out.",
+            ),
+        ),
+    ),
+    Operation(
+        "get",
+        "/api/v1/accounts/search",
+        "mastodon_accounts_search",
+        "Accounts whose username or display name starts with q",
+        ACCOUNT_LIST,
+        scopes=("read:accounts",),
+        parameters=(query("q", {"type": "string"}, "The prefix (empty: no accounts)."), LIMIT),
+    ),
+    Operation(
+        "get",
+        "/api/v1/accounts/{account_id}",
+        "mastodon_account",
+        "An account",
+        ref("MastodonAccount"),
+        scopes=("read:accounts",),
+        anonymous=True,
+        any_token=True,
+        parameters=(ACCOUNT_ID,),
+        errors=("404",),
+        description="404 for a suspended account, or one that blocks you.",
+    ),
+    Operation(
+        "get",
+        "/api/v1/accounts/{account_id}/statuses",
+        "mastodon_account_statuses",
+        "An account's statuses",
+        STATUS_LIST,
+        scopes=("read:statuses",),
+        anonymous=True,
+        any_token=True,
+        parameters=(
+            ACCOUNT_ID,
+            *PAGINATION,
+            query("exclude_replies", BOOLEAN_QUERY),
+            query("exclude_reblogs", BOOLEAN_QUERY),
+            query("only_media", BOOLEAN_QUERY, "true: empty (no media here)."),
+            query("pinned", BOOLEAN_QUERY, "true: empty (no pins here)."),
+        ),
+        paginated=True,
+        errors=("404",),
+    ),
+    *(
+        Operation(
+            "get",
+            f"/api/v1/accounts/{{account_id}}/{direction}",
+            f"mastodon_account_{direction}",
+            f"An account's {direction}",
+            ACCOUNT_LIST,
+            scopes=("read:accounts",),
+            anonymous=True,
+            any_token=True,
+            parameters=(ACCOUNT_ID, *PAGINATION),
+            paginated=True,
+            errors=("404",),
+            description="Most recent follow first, paged by the follow's id.",
+        )
+        for direction in ("followers", "following")
+    ),
+    _relationship_action("follow", "write:follows", "Follow an account"),
+    _relationship_action("unfollow", "write:follows", "Unfollow an account"),
+    _relationship_action("block", "write:blocks", "Block an account"),
+    _relationship_action("unblock", "write:blocks", "Unblock an account"),
+    _relationship_action("mute", "write:mutes", "Mute an account"),
+    _relationship_action("unmute", "write:mutes", "Unmute an account"),
+    # --- Statuses ---------------------------------------------------------------------------
+    Operation(
+        "post",
+        "/api/v1/statuses",
+        "mastodon_status_create",
+        "Post a status",
+        ref("MastodonStatus"),
+        scopes=("write:statuses",),
+        body=STATUS_CREATE,
+        parameters=(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "A retry with the same key within an hour answers the first status.",
+            },
+        ),
+        errors=("404",),
+        description="JSON or form. Media and polls are refused (422): we have none.",
+    ),
+    Operation(
+        "get",
+        "/api/v1/statuses/{status_id}",
+        "mastodon_status",
+        "A status",
+        ref("MastodonStatus"),
+        scopes=("read:statuses",),
+        anonymous=True,
+        any_token=True,
+        parameters=(STATUS_ID,),
+        errors=("404",),
+    ),
+    Operation(
+        "put",
+        "/api/v1/statuses/{status_id}",
+        "mastodon_status_edit",
+        "Edit a status (its author only)",
+        ref("MastodonStatus"),
+        scopes=("write:statuses",),
+        parameters=(STATUS_ID,),
+        body=STATUS_EDIT,
+        errors=("403", "404"),
+    ),
+    Operation(
+        "delete",
+        "/api/v1/statuses/{status_id}",
+        "mastodon_status_delete",
+        "Delete a status (its author or a moderator)",
+        ref("MastodonDeletedStatus"),
+        scopes=("write:statuses",),
+        parameters=(STATUS_ID,),
+        errors=("403", "404"),
+    ),
+    Operation(
+        "get",
+        "/api/v1/statuses/{status_id}/context",
+        "mastodon_status_context",
+        "A status's ancestors and descendants",
+        ref("MastodonContext"),
+        scopes=("read:statuses",),
+        anonymous=True,
+        any_token=True,
+        parameters=(STATUS_ID,),
+        errors=("404",),
+    ),
+    _status_action("favourite", "write:favourites", "Favourite a status"),
+    _status_action("unfavourite", "write:favourites", "Undo a favourite"),
+    _status_action("reblog", "write:statuses", "Reblog a status"),
+    _status_action("unreblog", "write:statuses", "Undo a reblog"),
+    _status_action("bookmark", "write:bookmarks", "Bookmark a status"),
+    _status_action("unbookmark", "write:bookmarks", "Remove a bookmark"),
+    # --- Timelines --------------------------------------------------------------------------
+    Operation(
+        "get",
+        "/api/v1/timelines/home",
+        "mastodon_timeline_home",
+        "The home timeline",
+        STATUS_LIST,
+        scopes=("read:statuses",),
+        parameters=PAGINATION,
+        paginated=True,
+        description="The same home timeline as `GET /api/v1/timeline/home`.",
+    ),
+    Operation(
+        "get",
+        "/api/v1/timelines/public",
+        "mastodon_timeline_public",
+        "The public timeline",
+        STATUS_LIST,
+        scopes=("read:statuses",),
+        anonymous=True,
+        any_token=True,
+        parameters=(
+            *PAGINATION,
+            query("local", BOOLEAN_QUERY, "Changes nothing: every account is local."),
+            query("remote", BOOLEAN_QUERY, "true: empty."),
+            query("only_media", BOOLEAN_QUERY, "true: empty."),
+        ),
+        paginated=True,
+    ),
+    Operation(
+        "get",
+        "/api/v1/timelines/tag/{tag}",
+        "mastodon_timeline_tag",
+        "A hashtag's timeline",
+        STATUS_LIST,
+        scopes=("read:statuses",),
+        anonymous=True,
+        any_token=True,
+        parameters=(
+            TAG,
+            *PAGINATION,
+            query("local", BOOLEAN_QUERY, "Changes nothing: every account is local."),
+            query("remote", BOOLEAN_QUERY, "true: empty."),
+            query("only_media", BOOLEAN_QUERY, "true: empty."),
+        ),
+        paginated=True,
+    ),
+    Operation(
+        "get",
+        "/api/v1/bookmarks",
+        "mastodon_bookmarks",
+        "Your bookmarks (Mastodon token)",
+        STATUS_LIST,
+        scopes=("read:bookmarks",),
+        parameters=PAGINATION,
+        paginated=True,
+        description="Most recently bookmarked first, paged by the bookmark's id.",
+    ),
+    Operation(
+        "get",
+        "/api/v1/favourites",
+        "mastodon_favourites",
+        "Your favourites",
+        STATUS_LIST,
+        scopes=("read:favourites",),
+        parameters=PAGINATION,
+        paginated=True,
+        description="Most recently favourited first, paged by the like's id.",
+    ),
+    # --- Notifications ----------------------------------------------------------------------
+    Operation(
+        "get",
+        "/api/v1/notifications",
+        "mastodon_notifications",
+        "Your notifications (Mastodon token)",
+        array(ref("MastodonNotification")),
+        scopes=("read:notifications",),
+        parameters=(
+            *PAGINATION,
+            query(
+                "types[]",
+                array({"type": "string"}),
+                "Only these types (`types` works too); unknown ones match nothing.",
+            ),
+            query("exclude_types[]", array({"type": "string"}), "Not these types (`exclude_types` works too)."),
+            query("account_id", {"type": "string"}, "Only from this account."),
+        ),
+        paginated=True,
+    ),
+    Operation(
+        "post",
+        "/api/v1/notifications/clear",
+        "mastodon_notifications_clear",
+        "Delete all your notifications",
+        EMPTY_OBJECT,
+        scopes=("write:notifications",),
+        body_required=False,
+    ),
+    Operation(
+        "get",
+        "/api/v1/notifications/{notification_id}",
+        "mastodon_notification",
+        "One of your notifications",
+        ref("MastodonNotification"),
+        scopes=("read:notifications",),
+        parameters=(NOTIFICATION_ID,),
+        errors=("404",),
+    ),
+    Operation(
+        "post",
+        "/api/v1/notifications/{notification_id}/dismiss",
+        "mastodon_notification_dismiss",
+        "Delete one of your notifications",
+        EMPTY_OBJECT,
+        scopes=("write:notifications",),
+        parameters=(NOTIFICATION_ID,),
+        description="Idempotent: `{}` also when it is already gone.",
+    ),
+    # --- Search, trends, preferences ----------------------------------------------------------
+    Operation(
+        "get",
+        "/api/v2/search",
+        "mastodon_search",
+        "Search accounts, statuses and hashtags",
+        ref("MastodonSearch"),
+        scopes=("read:search",),
+        parameters=(
+            query("q", {"type": "string", "maxLength": 200}, "What to look for (empty: nothing)."),
+            query("type", {"type": "string", "enum": ["accounts", "statuses", "hashtags"]}, "Only this kind."),
+            LIMIT,
+        ),
+        description="Accounts by username or display-name prefix, statuses with every word, hashtags by the exact tag.",
+    ),
+    Operation(
+        "get",
+        "/api/v1/trends/tags",
+        "mastodon_trends_tags",
+        "Trending hashtags (the last 24 hours)",
+        array(ref("MastodonTag")),
+        anonymous=True,
+        any_token=True,
+        parameters=(LIMIT,),
+    ),
+    Operation(
+        "get",
+        "/api/v1/preferences",
+        "mastodon_preferences",
+        "Your preferences",
+        ref("MastodonPreferences"),
+        scopes=("read:accounts",),
+    ),
+    _empty_list("/api/v1/custom_emojis", "mastodon_custom_emojis", "Custom emojis", ("read",), anonymous=True),
+    _empty_list("/api/v1/announcements", "mastodon_announcements", "Announcements", ("read",)),
+    _empty_list("/api/v1/filters", "mastodon_filters_v1", "Filters (v1)", ("read:filters",)),
+    _empty_list("/api/v2/filters", "mastodon_filters", "Filters", ("read:filters",)),
+    _empty_list("/api/v1/lists", "mastodon_lists", "Lists", ("read:lists",)),
+    _empty_list("/api/v1/followed_tags", "mastodon_followed_tags", "Followed hashtags", ("read:follows",)),
+    _empty_list("/api/v1/follow_requests", "mastodon_follow_requests", "Follow requests", ("read:follows",)),
+    # --- Streaming ----------------------------------------------------------------------------
+    Operation(
+        "get",
+        "/api/v1/streaming",
+        "mastodon_streaming_websocket",
+        "Streaming over a WebSocket",
+        scopes=STREAM_SCOPES,
+        parameters=(
+            STREAM_TOKEN,
+            query(
+                "stream",
+                {
+                    "type": "string",
+                    "enum": ["user", "user:notification", "public", "public:local", "hashtag", "hashtag:local"],
+                },
+                "Subscribe at once.",
+            ),
+            query("tag", {"type": "string"}, "For `stream=hashtag`."),
+        ),
+        responses={
+            "101": {
+                "description": 'The WebSocket. Frames `{"stream": [...], "event": "update" | "notification" '
+                '| "delete" | "status.update", "payload": "<JSON as a string>"}`; send '
+                '`{"type": "subscribe" | "unsubscribe", "stream": ..., "tag": ...}` to change '
+                "subscriptions. A revoked session closes with 4001.",
+            }
+        },
+        description="A WebSocket endpoint (not plain HTTP): see docs/mastodon.md.",
+    ),
+    *(
+        Operation(
+            "get",
+            f"/api/v1/streaming/{stream}",
+            f"mastodon_streaming_{stream.replace('/', '_')}",
+            f"Server-sent events: {stream.replace('/', ':')}",
+            scopes=("read:notifications",) if stream == "user/notification" else STREAM_SCOPES,
+            parameters=(STREAM_TOKEN, *((HASHTAG_QUERY,) if stream.startswith("hashtag") else ())),
+            responses={"200": EVENT_STREAM},
+            errors=("422", "503") if stream.startswith("hashtag") else ("503",),
+            description="Errors before the stream starts are JSON.",
+        )
+        for stream in ("user", "user/notification", "public", "public/local", "hashtag", "hashtag/local")
+    ),
+)
