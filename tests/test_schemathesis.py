@@ -38,6 +38,7 @@ BUSINESS_RULE_OPERATIONS = {
     ("/api/v1/apps", None),
     ("/oauth/token", None),
     ("/oauth/revoke", None),
+    ("/api/v1/accounts/update_credentials", None),
     (r"^/api/v1/accounts/\{account_id\}/(follow|block|mute)$", None),
 }
 # Operations left out of the run (not JSON over plain HTTP: a WebSocket, event streams, browser pages).

@@ -161,6 +161,33 @@ DELETED_STATUS = {
     "description": "The deleted status with its source `text`, for delete-and-redraft.",
 }
 
+STATUS_EDIT = obj(
+    {
+        "content": {"type": "string", "description": "HTML of that version."},
+        "spoiler_text": STRING,
+        "sensitive": BOOLEAN,
+        "created_at": DATETIME,
+        "account": ref("MastodonAccount"),
+        "poll": {"type": "object", "nullable": True, "description": "Always null."},
+        "media_attachments": empty_array("No media here yet."),
+        "emojis": empty_array("No custom emojis here."),
+    },
+    description="https://docs.joinmastodon.org/entities/StatusEdit/",
+)
+
+STATUS_SOURCE = obj(
+    {"id": ID, "text": {"type": "string", "description": "The plain text, to edit."}, "spoiler_text": STRING},
+    description="https://docs.joinmastodon.org/entities/StatusSource/",
+)
+
+MARKER = obj({"last_read_id": ID, "version": {"type": "integer", "minimum": 0}, "updated_at": DATETIME})
+MARKERS = obj(
+    {},
+    {"home": MARKER, "notifications": MARKER},
+    description="The saved positions by timeline (https://docs.joinmastodon.org/entities/Marker/); a timeline "
+    "with no saved position is left out.",
+)
+
 CONTEXT = obj({"ancestors": array(ref("MastodonStatus")), "descendants": array(ref("MastodonStatus"))})
 
 NOTIFICATION = obj(
@@ -404,6 +431,9 @@ COMPONENTS: dict[str, Schema] = {
     "MastodonCredentialAccount": CREDENTIAL_ACCOUNT,
     "MastodonStatus": STATUS,
     "MastodonDeletedStatus": DELETED_STATUS,
+    "MastodonStatusEdit": STATUS_EDIT,
+    "MastodonStatusSource": STATUS_SOURCE,
+    "MastodonMarkers": MARKERS,
     "MastodonContext": CONTEXT,
     "MastodonNotification": NOTIFICATION,
     "MastodonRelationship": RELATIONSHIP,

@@ -111,6 +111,47 @@ APP_CREATE = obj(
     },
 )
 
+PROFILE_FIELD = obj(
+    {},
+    {
+        "name": {"type": "string", "description": "`Website` or `Location` (any case), once each."},
+        "value": {"type": "string"},
+    },
+)
+UPDATE_CREDENTIALS = obj(
+    {},
+    {
+        "display_name": {"type": "string", "maxLength": 50},
+        "note": {"type": "string", "maxLength": 160, "description": "The bio."},
+        "avatar": {"type": "string", "format": "binary", "description": "An image (multipart)."},
+        "fields_attributes": {
+            "oneOf": [array(PROFILE_FIELD, maxItems=4), {"type": "object", "additionalProperties": PROFILE_FIELD}],
+            "description": "The whole set of profile fields (Website and Location are ours); form: "
+            "`fields_attributes[0][name]`, ... Fields not sent are cleared.",
+        },
+        # What we cannot store is accepted with the value every account has here only (else 422).
+        "locked": {"type": "boolean", "enum": [False]},
+        "bot": {"type": "boolean", "enum": [False]},
+        "discoverable": {"type": "boolean", "enum": [True]},
+        "hide_collections": {"type": "boolean", "enum": [False]},
+        "indexable": {"type": "boolean", "enum": [True]},
+        "source": obj(
+            {},
+            {
+                "privacy": {"type": "string", "enum": ["public"]},
+                "sensitive": {"type": "boolean", "enum": [False]},
+                "language": {"type": "string", "enum": [""], "nullable": True},
+            },
+        ),
+    },
+)
+MARKER_POSITION = obj({"last_read_id": PAGE_ID})
+MARKERS_SAVE = obj(
+    {},
+    {"home": MARKER_POSITION, "notifications": MARKER_POSITION},
+    description='JSON `{"home": {"last_read_id": "1"}}`, or the form\'s `home[last_read_id]=1`.',
+)
+
 TOKEN_REQUEST = obj(
     {"grant_type": {"type": "string", "enum": ["authorization_code", "client_credentials", "password"]}},
     {
@@ -368,6 +409,18 @@ OPERATIONS: tuple[Operation, ...] = (
         scopes=("read:accounts", "profile"),
     ),
     Operation(
+        "patch",
+        "/api/v1/accounts/update_credentials",
+        "mastodon_accounts_update_credentials",
+        "Update your profile",
+        ref("MastodonCredentialAccount"),
+        scopes=("write:accounts",),
+        body=UPDATE_CREDENTIALS,
+        description="Form, multipart (with `avatar`) or JSON, through the validation of `PATCH /api/v1/users/me`. "
+        "What we cannot store (a header image, a locked or bot account, default post settings) is accepted "
+        "only with the value we already show; otherwise 422.",
+    ),
+    Operation(
         "get",
         "/api/v1/accounts/lookup",
         "mastodon_accounts_lookup",
@@ -525,6 +578,54 @@ OPERATIONS: tuple[Operation, ...] = (
         parameters=(STATUS_ID,),
         errors=("404",),
     ),
+    Operation(
+        "get",
+        "/api/v1/statuses/{status_id}/history",
+        "mastodon_status_history",
+        "A status's versions, oldest first (the current one last)",
+        array(ref("MastodonStatusEdit"), minItems=1),
+        scopes=("read:statuses",),
+        anonymous=True,
+        any_token=True,
+        parameters=(STATUS_ID,),
+        errors=("404",),
+    ),
+    Operation(
+        "get",
+        "/api/v1/statuses/{status_id}/source",
+        "mastodon_status_source",
+        "A status's plain text, to edit",
+        ref("MastodonStatusSource"),
+        scopes=("read:statuses",),
+        any_token=True,
+        parameters=(STATUS_ID,),
+        errors=("404",),
+    ),
+    *(
+        Operation(
+            "get",
+            f"/api/v1/statuses/{{status_id}}/{kind}",
+            f"mastodon_status_{kind}",
+            f"The accounts that {kind.removesuffix('_by')} a status",
+            ACCOUNT_LIST,
+            scopes=("read:statuses",),
+            anonymous=True,
+            any_token=True,
+            parameters=(
+                STATUS_ID,
+                *PAGINATION[:3],
+                query(
+                    "limit",
+                    {"type": "integer", "minimum": 0, "default": 40},
+                    "Accounts per page: default 40, at most 80.",
+                ),
+            ),
+            paginated=True,
+            errors=("404",),
+            description="Most recent first, paged by the favourite's or the reblog's id.",
+        )
+        for kind in ("favourited_by", "reblogged_by")
+    ),
     _status_action("favourite", "write:favourites", "Favourite a status"),
     _status_action("unfavourite", "write:favourites", "Undo a favourite"),
     _status_action("reblog", "write:statuses", "Reblog a status"),
@@ -648,6 +749,33 @@ OPERATIONS: tuple[Operation, ...] = (
         scopes=("write:notifications",),
         parameters=(NOTIFICATION_ID,),
         description="Idempotent: `{}` also when it is already gone.",
+    ),
+    # --- Markers -------------------------------------------------------------------------------
+    Operation(
+        "get",
+        "/api/v1/markers",
+        "mastodon_markers",
+        "Your saved reading positions",
+        ref("MastodonMarkers"),
+        scopes=("read:statuses",),
+        parameters=(
+            query(
+                "timeline[]",
+                array({"type": "string"}),
+                "`home` and/or `notifications` (`timeline` works too); none: `{}`; others are ignored.",
+            ),
+        ),
+    ),
+    Operation(
+        "post",
+        "/api/v1/markers",
+        "mastodon_markers_save",
+        "Save reading positions",
+        ref("MastodonMarkers"),
+        scopes=("write:statuses",),
+        body=MARKERS_SAVE,
+        body_required=False,
+        description="Answers the markers saved; each save bumps its `version`.",
     ),
     # --- Search, trends, preferences ----------------------------------------------------------
     Operation(
