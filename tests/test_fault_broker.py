@@ -26,7 +26,7 @@ from accounts.models import User
 from notifications.models import Notification
 from outbox.models import PendingTask
 from social.models import Follow
-from tests.server import ROOT, base_env, database_url_for_tests, run_celery_worker, run_server
+from tests.server import ROOT, base_env, database_url_for_tests, run_celery_worker, run_server, wait_until
 from tests.services import PrivateRedis
 
 pytestmark = [
@@ -36,15 +36,6 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
     pytest.mark.timeout(120),
 ]
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 def mails(folder: Path) -> list[str]:

@@ -11,7 +11,6 @@ the lost home feed is rebuilt from PostgreSQL and fan-out to it works again.
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import time
 import uuid
@@ -20,11 +19,19 @@ import httpx
 import pytest
 import redis
 import websockets
-from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import User
 from notifications.models import Notification
-from tests.server import database_url_for_tests, run_celery_worker, run_server
+from tests.server import make_user as make_user_with_token
+from tests.server import (
+    next_notification,
+    open_notification_socket,
+    run_celery_worker,
+    run_server,
+    server_env,
+    wait_until,
+    ws_url,
+)
 from tests.services import private_redis
 
 pytestmark = [
@@ -40,8 +47,8 @@ OUTAGE_REQUEST_BUDGET = 3.0
 
 
 def make_user(username: str) -> tuple[User, dict[str, str]]:
-    user = User.objects.create_user(username=username, email=f"{username}@example.com", password="x" * 20)
-    return user, {"Authorization": f"Bearer {AccessToken.for_user(user)}"}
+    user, access = make_user_with_token(username)
+    return user, {"Authorization": f"Bearer {access}"}
 
 
 def timed(method, url: str, **kwargs) -> tuple[httpx.Response, float]:
@@ -50,33 +57,8 @@ def timed(method, url: str, **kwargs) -> tuple[httpx.Response, float]:
     return response, time.monotonic() - started
 
 
-def wait_until(predicate, timeout: float, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
-
-
-def ws_url(base: str) -> str:
-    return base.replace("http://", "ws://", 1) + "/ws/notifications/"
-
-
 async def open_socket(base: str, headers: dict[str, str]):
-    access = headers["Authorization"].split()[1]
-    socket = await websockets.connect(ws_url(base), subprotocols=["bearer", access], open_timeout=10)
-    await socket.send(json.dumps({"type": "ping"}))
-    assert json.loads(await asyncio.wait_for(socket.recv(), 10)) == {"type": "pong"}
-    return socket
-
-
-async def next_notification(socket, timeout: float = 15) -> dict:
-    async with asyncio.timeout(timeout):
-        while True:
-            frame = json.loads(await socket.recv())
-            if frame["type"] == "notification":
-                return frame["notification"]
+    return await open_notification_socket(base, headers["Authorization"].split()[1], timeout=10)
 
 
 async def close_code(socket, timeout: float = 15) -> int:
@@ -94,14 +76,7 @@ def test_redis_outage_degrades_rest_closes_sockets_4503_and_recovers_without_res
     alice, alice_h = make_user("rf_alice")
     bob, bob_h = make_user("rf_bob")
     with private_redis(tmp_path / "redis") as rds:
-        env = {
-            "DATABASE_URL": database_url_for_tests(),
-            "REDIS_URL": rds.url,
-            "CACHE_KEY_PREFIX": prefix,
-            "CHANNEL_LAYER_PREFIX": prefix,
-            "CELERY_TASK_ALWAYS_EAGER": "false",
-            "DB_CONN_MAX_AGE": "0",
-        }
+        env = server_env(redis_url=rds.url, prefix=prefix, eager=False, rate_limits=True, DB_CONN_MAX_AGE="0")
         raw = redis.Redis(port=rds.port, decode_responses=True, socket_timeout=2)
         bob_feed = f"{prefix}:tl:home:{bob.pk}"
         with (
@@ -217,15 +192,7 @@ def test_a_hung_redis_does_not_hold_requests(tmp_path):
     import signal
 
     with private_redis(tmp_path / "redis") as rd:
-        env = {
-            "DATABASE_URL": database_url_for_tests(),
-            "REDIS_URL": rd.url,
-            "CELERY_TASK_ALWAYS_EAGER": "true",
-            "CHANNEL_LAYER_PREFIX": f"hung{uuid.uuid4().hex[:6]}",
-            "CACHE_KEY_PREFIX": f"hung{uuid.uuid4().hex[:6]}",
-            "RATE_LIMITS_ENABLED": "false",
-            "TIMELINE_BACKEND": "pull",
-        }
+        env = server_env(redis_url=rd.url, prefix=f"hung{uuid.uuid4().hex[:6]}", TIMELINE_BACKEND="pull")
         author, author_headers = make_user("hungauthor")
         _fan, fan_headers = make_user("hungfan")
         with run_server(env, log_path=tmp_path / "server.log") as base:

@@ -21,11 +21,9 @@ import uuid
 import httpx
 import pytest
 import websockets
-from rest_framework_simplejwt.tokens import AccessToken
 
-from accounts.models import User
 from rooms.models import Participant, Room
-from tests.server import database_url_for_tests, run_celery_worker, run_server
+from tests.server import make_user, run_celery_worker, run_server, server_env, ws_url
 from tests.services import private_redis
 
 pytestmark = [
@@ -38,11 +36,6 @@ pytestmark = [
 
 GRACE = 2.0
 HOST_GRACE = 3.0
-
-
-def make_user(username: str) -> tuple[User, str]:
-    user = User.objects.create_user(username=username, email=f"{username}@example.com", password="x" * 20)
-    return user, str(AccessToken.for_user(user))
 
 
 class Client:
@@ -76,7 +69,7 @@ class Client:
 
 
 async def connect(base: str, room_id: int, name: str, access: str) -> Client:
-    url = base.replace("http://", "ws://", 1) + f"/ws/rooms/{room_id}/"
+    url = ws_url(base, f"/ws/rooms/{room_id}/")
     client = Client(name, await websockets.connect(url, subprotocols=["bearer", access], open_timeout=10))
     await client.wait_for(lambda f: f["type"] == "room_state")
     return client
@@ -93,17 +86,14 @@ def test_abruptly_dropped_clients_leave_after_the_grace_period_and_the_room_stay
     listeners = [make_user(f"{prefix}_l{i}") for i in range(3)]
     auth = {"Authorization": f"Bearer {host_token}"}
     with private_redis(tmp_path / "redis") as rds:
-        env = {
-            "DATABASE_URL": database_url_for_tests(),
-            "REDIS_URL": rds.url,
-            "CACHE_KEY_PREFIX": prefix,
-            "CHANNEL_LAYER_PREFIX": prefix,
-            "CELERY_TASK_ALWAYS_EAGER": "false",
-            "ROOM_DISCONNECT_GRACE_SECONDS": str(GRACE),
-            "ROOM_HOST_GRACE_SECONDS": str(HOST_GRACE),
-            "DB_CONN_MAX_AGE": "0",
-            "RATE_LIMITS_ENABLED": "false",
-        }
+        env = server_env(
+            redis_url=rds.url,
+            prefix=prefix,
+            eager=False,
+            ROOM_DISCONNECT_GRACE_SECONDS=str(GRACE),
+            ROOM_HOST_GRACE_SECONDS=str(HOST_GRACE),
+            DB_CONN_MAX_AGE="0",
+        )
         with run_server(env, log_path=tmp_path / "server.log") as base, run_celery_worker(env):
             api = f"{base}/api/v1"
             room_id = httpx.post(f"{api}/rooms", json={"title": "drops"}, headers=auth, timeout=20).json()["id"]

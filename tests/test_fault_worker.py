@@ -37,7 +37,7 @@ from accounts.models import User
 from accounts.tests.factories import UserFactory
 from notifications.models import Notification
 from social.models import Follow
-from tests.server import database_url_for_tests, run_celery_worker, run_server
+from tests.server import run_celery_worker, run_server, server_env, wait_until
 from tests.services import private_redis
 from tweets import feeds, tasks
 from tweets import services as tweets
@@ -93,15 +93,6 @@ def room_live_count(room_id: int) -> int:
     return Notification.objects.filter(room_id=room_id, type="room_live").count()
 
 
-def wait_until(predicate, timeout: float, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
-
-
 def start_room(api: str, headers: dict[str, str]) -> int:
     created = httpx.post(f"{api}/rooms", json={"title": "kill the worker"}, headers=headers, timeout=20)
     assert created.status_code == 201, created.text
@@ -119,17 +110,14 @@ def assert_exactly_once(room_id: int, host: User) -> None:
     assert set(recipients) == set(Follow.objects.filter(followee=host).values_list("follower_id", flat=True))
 
 
-def server_env(redis_url: str, prefix: str) -> dict[str, str]:
-    return {
-        "DATABASE_URL": database_url_for_tests(),
-        "REDIS_URL": redis_url,
-        "CACHE_KEY_PREFIX": prefix,
-        "CHANNEL_LAYER_PREFIX": prefix,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-        "DB_CONN_MAX_AGE": "0",
-        "RATE_LIMITS_ENABLED": "false",
-    }
+def worker_env(redis_url: str, prefix: str) -> dict[str, str]:
+    return server_env(
+        redis_url=redis_url,
+        prefix=prefix,
+        eager=False,
+        CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
+        DB_CONN_MAX_AGE="0",
+    )
 
 
 @with_real_worker
@@ -137,7 +125,7 @@ def test_killed_pool_process_mid_batch_is_redelivered_and_notifies_exactly_once(
     prefix = f"wk{uuid.uuid4().hex[:6]}"
     host, headers = host_with_followers(prefix)
     with private_redis(tmp_path / "redis") as rds:
-        env = server_env(rds.url, prefix)
+        env = worker_env(rds.url, prefix)
         with run_server(env) as base, run_celery_worker(env) as worker:
             room_id = start_room(f"{base}/api/v1", headers)
             # The first batch has inserted its rows and is now pushing them: kill its process.
@@ -163,7 +151,7 @@ def test_killed_worker_mid_batch_is_restored_by_a_new_worker_exactly_once(tmp_pa
     host, headers = host_with_followers(prefix)
     with private_redis(tmp_path / "redis") as rds:
         broker = redis.Redis(port=rds.port)
-        env = server_env(rds.url, prefix)
+        env = worker_env(rds.url, prefix)
         with run_server(env) as base:
             with run_celery_worker(env) as worker:
                 room_id = start_room(f"{base}/api/v1", headers)

@@ -11,20 +11,16 @@ granian HTTP processes and two daphne processes, a Celery worker, one PostgreSQL
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import signal
 import time
-import uuid
 from dataclasses import dataclass
 
 import httpx
 import pytest
-import websockets
-from django.conf import settings
 
 from deploy.layout import Layout, group_running, nginx_binary, run_layout
-from tests.server import database_url_for_tests
+from tests.server import next_notification, open_notification_socket, register, server_env
 
 pytestmark = [
     pytest.mark.postgres,
@@ -33,24 +29,16 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-PASSWORD = "correct-horse-battery-staple"
-
 
 def layout_env() -> dict[str, str]:
-    prefix = f"layout_{uuid.uuid4().hex[:8]}"  # this run's own channel, cache and queue keys
-    return {
-        "DATABASE_URL": database_url_for_tests(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CHANNEL_LAYER_PREFIX": prefix,
-        "CACHE_KEY_PREFIX": prefix,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "RATE_LIMITS_ENABLED": "false",
-        "DEBUG": "false",
-        "SECRET_KEY": "layout-test-secret-key-" + "x" * 40,
-        "SECURE_SSL_REDIRECT": "false",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_LEVEL": "WARNING",
-    }
+    return server_env(  # this run's own channel, cache and queue keys
+        eager=False,
+        DEBUG="false",
+        SECRET_KEY="layout-test-secret-key-" + "x" * 40,
+        SECURE_SSL_REDIRECT="false",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_LEVEL="WARNING",
+    )
 
 
 @pytest.fixture
@@ -61,16 +49,6 @@ def layout():
         pytest.skip("nginx is not installed: scripts/install_nginx.sh (.ci/run runs it)")
     with run_layout(layout_env(), http_processes=2, ws_processes=2, celery_worker=True) as running:
         yield running
-
-
-def register(base: str, username: str) -> dict:
-    response = httpx.post(
-        f"{base}/api/v1/auth/register",
-        json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
-        timeout=30,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def auth(user: dict) -> dict[str, str]:
@@ -85,21 +63,8 @@ def socket_counts(layout: Layout) -> list[int]:
     ]
 
 
-async def next_notification(socket, timeout: float = 20) -> dict:
-    async with asyncio.timeout(timeout):
-        while True:
-            frame = json.loads(await socket.recv())
-            if frame["type"] == "notification":
-                return frame["notification"]
-
-
 async def open_socket(layout: Layout, access: str):
-    socket = await websockets.connect(
-        f"{layout.ws_url}/ws/notifications/", subprotocols=["bearer", access], open_timeout=15
-    )
-    await socket.send(json.dumps({"type": "ping"}))
-    assert json.loads(await asyncio.wait_for(socket.recv(), 10)) == {"type": "pong"}
-    return socket
+    return await open_notification_socket(layout.ws_url, access)
 
 
 def test_a_post_through_the_proxy_reaches_followers_on_both_daphne_processes(layout):
@@ -126,10 +91,10 @@ def test_a_post_through_the_proxy_reaches_followers_on_both_daphne_processes(lay
                     "/api/v1/tweets", json={"text": "hello @lay_fan0 and @lay_fan1"}, headers=auth(author)
                 )
                 assert posted.status_code == 201, posted.text
-                received = [(fan, await next_notification(socket)) for fan, socket in sockets]
+                received = [(fan, await next_notification(socket, 20)) for fan, socket in sockets]
                 liked = await client.post(f"/api/v1/tweets/{posted.json()['id']}/like", headers=auth(followers[1]))
                 assert liked.status_code == 200, liked.text
-                like = await next_notification(author_socket)
+                like = await next_notification(author_socket, 20)
             return received, like, counts
         finally:
             for _, socket in sockets:

@@ -12,22 +12,13 @@ import httpx
 import pytest
 import websockets
 
-from tests.server import database_url_for_tests, run_server
+from tests.server import register, run_server, server_env, ws_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct-horse-battery-staple"
 
-
-def register(base: str, name: str) -> dict:
-    body = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
-    response = httpx.post(f"{base}/api/v1/auth/register", json=body, timeout=10)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def ws_url(base: str, access: str) -> str:
-    return base.replace("http://", "ws://") + f"/ws/notifications/?token={access}"
+def socket_url(base: str, access: str) -> str:
+    return ws_url(base, f"/ws/notifications/?token={access}")
 
 
 async def close_code(socket, timeout: float) -> int:
@@ -40,7 +31,7 @@ async def close_code(socket, timeout: float) -> int:
 
 
 def test_logout_all_on_one_server_closes_the_socket_on_the_other(tmp_path):
-    env = {"DATABASE_URL": database_url_for_tests(), "CELERY_TASK_ALWAYS_EAGER": "true", "RATE_LIMITS_ENABLED": "false"}
+    env = server_env()
     with (
         run_server(env, log_path=tmp_path / "a.log") as server_a,
         run_server(env, log_path=tmp_path / "b.log") as server_b,
@@ -52,7 +43,7 @@ def test_logout_all_on_one_server_closes_the_socket_on_the_other(tmp_path):
         assert httpx.get(f"{server_a}/api/v1/users/me", headers=headers).status_code == 200  # cached on A
 
         async def scenario() -> None:
-            async with websockets.connect(ws_url(server_a, access)) as socket:
+            async with websockets.connect(socket_url(server_a, access)) as socket:
                 follow = httpx.post(
                     f"{server_b}/api/v1/users/erin/follow", headers={"Authorization": f"Bearer {fan['access']}"}
                 )
@@ -63,7 +54,7 @@ def test_logout_all_on_one_server_closes_the_socket_on_the_other(tmp_path):
                 assert httpx.post(f"{server_b}/api/v1/auth/logout_all", headers=headers).status_code == 204
                 assert await close_code(socket, timeout=5) == 4001
 
-            async with websockets.connect(ws_url(server_a, access)) as again:
+            async with websockets.connect(socket_url(server_a, access)) as again:
                 assert await close_code(again, timeout=5) == 4401
 
         asyncio.run(scenario())

@@ -21,21 +21,14 @@ import uuid
 
 import httpx
 import pytest
-from rest_framework_simplejwt.tokens import AccessToken
 
-from accounts.models import User
 from rooms import services
-from tests.server import ROOT, base_env, database_url_for_tests, run_server
+from tests.server import ROOT, base_env, database_url_for_tests, make_user, run_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
 
 ROUNDS = 4
 PHASE_SECONDS = 3.0
-
-
-def make_user(username: str) -> tuple[User, str]:
-    user = User.objects.create_user(username=username, email=f"{username}@example.com", password="x" * 20)
-    return user, str(AccessToken.for_user(user))
 
 
 def latencies_ms(client: httpx.Client, url: str, headers: dict[str, str]) -> list[float]:

@@ -4,15 +4,11 @@ reaches a socket held by the second (channels-redis), opened with a real WebSock
 from __future__ import annotations
 
 import asyncio
-import json
-import uuid
 
 import httpx
 import pytest
-import websockets
-from django.conf import settings
 
-from tests.server import database_url_for_tests, run_server
+from tests.server import next_notification, open_notification_socket, register, run_server, server_env
 
 pytestmark = [
     pytest.mark.postgres,
@@ -20,50 +16,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
 ]
-
-PASSWORD = "correct-horse-battery-staple"
-
-
-def server_env() -> dict[str, str]:
-    prefix = f"xproc_{uuid.uuid4().hex[:8]}"  # this run's own channel and cache keys
-    return {
-        "DATABASE_URL": database_url_for_tests(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CHANNEL_LAYER_PREFIX": prefix,
-        "CACHE_KEY_PREFIX": prefix,
-        "CELERY_TASK_ALWAYS_EAGER": "true",
-        "RATE_LIMITS_ENABLED": "false",
-    }
-
-
-def register(base: str, username: str) -> dict:
-    response = httpx.post(
-        f"{base}/api/v1/auth/register",
-        json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
-        timeout=30,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def next_notification(socket, timeout: float = 15) -> dict:
-    async with asyncio.timeout(timeout):
-        while True:
-            frame = json.loads(await socket.recv())
-            if frame["type"] == "notification":
-                return frame["notification"]
-
-
-def ws_url(base: str) -> str:
-    return base.replace("http://", "ws://", 1) + "/ws/notifications/"
-
-
-async def open_socket(base: str, access: str):
-    socket = await websockets.connect(ws_url(base), subprotocols=["bearer", access], open_timeout=15)
-    assert socket.subprotocol == "bearer"
-    await socket.send(json.dumps({"type": "ping"}))
-    assert json.loads(await asyncio.wait_for(socket.recv(), 10)) == {"type": "pong"}
-    return socket
 
 
 def test_a_follow_on_one_process_reaches_a_socket_on_another():
@@ -73,7 +25,7 @@ def test_a_follow_on_one_process_reaches_a_socket_on_another():
         bob = register(first, "xp_bob")
 
         async def scenario() -> dict:
-            socket = await open_socket(second, alice["access"])  # Alice's socket: on the SECOND process
+            socket = await open_notification_socket(second, alice["access"])  # Alice's socket: on the SECOND process
             try:
                 async with httpx.AsyncClient(base_url=first, timeout=30) as client:  # Bob: the FIRST
                     response = await client.post(
@@ -106,7 +58,7 @@ def test_a_room_going_live_on_one_process_reaches_a_follower_on_another():
         )
 
         async def scenario() -> dict:
-            socket = await open_socket(second, fan["access"])
+            socket = await open_notification_socket(second, fan["access"])
             try:
                 async with httpx.AsyncClient(
                     base_url=first, headers={"Authorization": f"Bearer {host['access']}"}, timeout=30

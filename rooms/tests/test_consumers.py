@@ -8,31 +8,21 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
-from django.db import connections
 
 from accounts.services import tokens_for
-from accounts.tests.factories import UserFactory
 from rooms import services
 from rooms.models import Participant, Role, Room, RoomConnection, RoomState
-from rooms.tests.factories import ParticipantFactory, RoomFactory, live_room
+from rooms.tests.factories import ParticipantFactory, RoomFactory
 from social.models import Block
 from twitterclone.asgi import application
 from twitterclone.broadcast import user_group_name
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_layer_and_no_leftover_connections"),
+]
 
 TIMEOUT = 5
-
-
-@pytest.fixture(autouse=True)
-async def _fresh_layer_and_no_leftover_connections():
-    layer = get_channel_layer()
-    await layer.flush()
-    yield
-    await layer.flush()
-    # The ORM thread of database_sync_to_async keeps its connection (CONN_MAX_AGE); close it so
-    # the test database can be flushed and dropped.
-    await database_sync_to_async(connections.close_all)()
 
 
 class Peer:
@@ -109,21 +99,6 @@ async def refused_with(room_id, token=None, subprotocols=None):
 @database_sync_to_async
 def db(fn, *args, **kwargs):
     return fn(*args, **kwargs)
-
-
-@pytest.fixture
-def host(transactional_db):
-    return UserFactory()
-
-
-@pytest.fixture
-def room(host):
-    return live_room(host=host)
-
-
-@pytest.fixture
-def listeners(transactional_db):
-    return [UserFactory(), UserFactory()]
 
 
 # --- authentication and admission ---------------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 
 import httpx
 import pytest
@@ -15,7 +14,7 @@ from websockets.asyncio.client import connect
 from accounts.services import tokens_for
 from accounts.tests.factories import UserFactory
 from rooms.tests.factories import live_room
-from tests.server import database_url_for_tests, run_server
+from tests.server import run_server, server_env, ws_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -29,14 +28,7 @@ async def next_of(ws, message_type: str, timeout: float = 10) -> dict:
 
 
 def test_signalling_crosses_server_processes(settings, tmp_path):
-    env = {
-        "DATABASE_URL": database_url_for_tests(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CHANNEL_LAYER_PREFIX": f"rooms-mp-{uuid.uuid4().hex[:8]}",
-        "CACHE_KEY_PREFIX": f"rooms-mp-{uuid.uuid4().hex[:8]}",
-        "CELERY_TASK_ALWAYS_EAGER": "true",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-    }
+    env = server_env(rate_limits=True, MEDIA_ROOT=str(tmp_path / "media"))
     host, listener = UserFactory(), UserFactory()
     room = live_room(host=host)
     host_token, listener_token = tokens_for(host)["access"], tokens_for(listener)["access"]
@@ -44,8 +36,8 @@ def test_signalling_crosses_server_processes(settings, tmp_path):
     with run_server(env, log_path=tmp_path / "a.log") as base_a, run_server(env, log_path=tmp_path / "b.log") as base_b:
 
         async def scenario() -> None:
-            url_a = base_a.replace("http", "ws", 1) + f"/ws/rooms/{room.pk}/?token={host_token}"
-            url_b = base_b.replace("http", "ws", 1) + f"/ws/rooms/{room.pk}/?token={listener_token}"
+            url_a = ws_url(base_a, f"/ws/rooms/{room.pk}/?token={host_token}")
+            url_b = ws_url(base_b, f"/ws/rooms/{room.pk}/?token={listener_token}")
             async with connect(url_a) as host_ws, connect(url_b) as listener_ws:
                 assert (await next_of(host_ws, "room_state"))["you"]["role"] == "host"
                 assert (await next_of(listener_ws, "room_state"))["you"]["role"] == "listener"

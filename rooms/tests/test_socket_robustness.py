@@ -6,46 +6,20 @@ import json
 from datetime import timedelta
 
 import pytest
-from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
-from django.db import connections
 from django.utils import timezone
 
 from accounts.services import tokens_for
-from accounts.tests.factories import UserFactory
 from rooms import consumers, heartbeat, services
 from rooms.models import Participant, RoomConnection, RoomState
-from rooms.tests.factories import live_room
 from rooms.tests.test_consumers import db, open_peer
 from twitterclone.asgi import application
 from twitterclone.ws import CLOSE_RATE_LIMITED
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-async def _fresh_layer_and_no_leftover_connections():
-    layer = get_channel_layer()
-    await layer.flush()
-    yield
-    await layer.flush()
-    await database_sync_to_async(connections.close_all)()
-
-
-@pytest.fixture
-def host(transactional_db):
-    return UserFactory()
-
-
-@pytest.fixture
-def room(host):
-    return live_room(host=host)
-
-
-@pytest.fixture
-def listeners(transactional_db):
-    return [UserFactory(), UserFactory()]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_layer_and_no_leftover_connections"),
+]
 
 
 # --- the frame rate limit ---------------------------------------------------------------------
