@@ -110,6 +110,34 @@ def access_token_is_current(claims: dict[str, Any]) -> bool:
     return version is not None and version == claims.get(VERSION_CLAIM, 0)
 
 
+def access_tokens_current(claims_list: list[dict[str, Any]]) -> list[bool]:
+    """``access_token_is_current`` for many tokens at once (the open sockets of a process, checked
+    on their heartbeat): one cache round trip for all their versions and families; the rows only
+    of users whose version is not cached, or of every token when the cache is unavailable."""
+    keys: set[str] = set()
+    for claims in claims_list:
+        keys.add(_version_key(claims.get(jwt_settings.USER_ID_CLAIM)))
+        if claims.get(FAMILY_CLAIM):
+            keys.add(_family_revoked_key(claims[FAMILY_CLAIM]))
+    try:
+        found = cache.get_many(list(keys))
+    except Exception:
+        logger.warning("cache unavailable; checking socket sessions against the database")
+        return [access_token_is_current(claims) for claims in claims_list]
+    results = []
+    for claims in claims_list:
+        user_id = claims.get(jwt_settings.USER_ID_CLAIM)
+        family_id = claims.get(FAMILY_CLAIM)
+        if user_id is None or (family_id and found.get(_family_revoked_key(family_id))):
+            results.append(False)
+            continue
+        version = found.get(_version_key(user_id))
+        if version is None:
+            version = found[_version_key(user_id)] = token_version_current(user_id=user_id)
+        results.append(version is not None and version == claims.get(VERSION_CLAIM, 0))
+    return results
+
+
 # --- Issuing and rotating -------------------------------------------------------------------------
 
 

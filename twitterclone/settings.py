@@ -364,6 +364,9 @@ WEBSOCKET_FRAME_RATE_PER_SECOND = env.float("WEBSOCKET_FRAME_RATE_PER_SECOND", d
 WEBSOCKET_FLOOD_CLOSE_AFTER = env.int("WEBSOCKET_FLOOD_CLOSE_AFTER", default=50)
 # After such a close, the user's new sockets are closed with 4429 at once for this long.
 WEBSOCKET_FLOOD_COOLDOWN_SECONDS = env.int("WEBSOCKET_FLOOD_COOLDOWN_SECONDS", default=30)
+# Every open socket's access token is checked again this often (twitterclone/session_watch.py):
+# a socket whose session was revoked closes with 4001 even if the session.revoked push was lost.
+WEBSOCKET_SESSION_CHECK_SECONDS = env.float("WEBSOCKET_SESSION_CHECK_SECONDS", default=5.0)
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 
+from . import session_watch
 from .socket_threads import socket_database_sync_to_async
 from .ws_frames import FrameError, FrameTypes, TokenBucket, decode_frame, validate_frame
 
@@ -60,24 +61,32 @@ def token_from_scope(scope: dict) -> tuple[str | None, bool]:
 
 
 @socket_database_sync_to_async
-def user_for_access_token(raw_token: str):
-    """The user of a valid, current access token (``accounts.authentication.user_for_access_token``),
-    else AnonymousUser: a revoked token opens no socket."""
-    from accounts.authentication import user_for_access_token as resolve
+def session_for_access_token(raw_token: str) -> tuple[Any, dict[str, Any] | None]:
+    """The user of a valid, current access token (``accounts.authentication.user_for_access_token``)
+    and the token's claims, else (AnonymousUser, None): a revoked token opens no socket. The
+    claims stay in the scope, so the socket's session can be checked again on its heartbeat
+    (``twitterclone.session_watch``)."""
+    from rest_framework_simplejwt.tokens import AccessToken
 
-    return resolve(raw_token) or AnonymousUser()
+    from accounts import authentication
+
+    user = authentication.user_for_access_token(raw_token)
+    if user is None:
+        return AnonymousUser(), None
+    return user, dict(AccessToken(raw_token).payload)
 
 
 class JwtAuthMiddleware:
-    """Channels middleware that puts the token's user in ``scope['user']``."""
+    """Channels middleware that puts the token's user in ``scope['user']`` and its claims in
+    ``scope['token_claims']``."""
 
     def __init__(self, inner):
         self.inner = inner
 
     async def __call__(self, scope, receive, send):
         token, via_subprotocol = token_from_scope(scope)
-        user = await user_for_access_token(token) if token else AnonymousUser()
-        scope = dict(scope, user=user, auth_subprotocol="bearer" if via_subprotocol else None)
+        user, claims = await session_for_access_token(token) if token else (AnonymousUser(), None)
+        scope = dict(scope, user=user, token_claims=claims, auth_subprotocol="bearer" if via_subprotocol else None)
         return await self.inner(scope, receive, send)
 
 
@@ -232,6 +241,7 @@ class JsonSocketConsumer(AsyncWebsocketConsumer):
             return
         self._disconnected = True
         self.is_open = False
+        session_watch.unwatch(self)
         try:
             await self.disconnect(code)
         except Exception:
@@ -245,10 +255,19 @@ class JsonSocketConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return False
         self.is_open = True
+        session_watch.watch(self)
         return True
+
+    async def session_lapsed(self) -> None:
+        """The session watch found this socket's access token revoked (the ``session.revoked``
+        push may have been lost): closed as the push would have, with 4001."""
+        if self.is_open:
+            logger.info("%s: session revoked, found on the heartbeat; closing with 4001", type(self).__name__)
+            await self.close(code=CLOSE_SESSION_REVOKED)
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
         self.is_open = False
+        session_watch.unwatch(self)
         await super().close(code=code, reason=reason)
 
     async def send_json(self, content: dict[str, Any]) -> None:
