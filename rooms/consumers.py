@@ -12,6 +12,12 @@ by the server; ``raise_hand``, ``lower_hand``, ``mute``, ``unmute`` (the same ru
 frame gate (validation, rate limit) and the guaranteed clean-up are the base class's
 (``twitterclone.ws.JsonSocketConsumer``).
 
+Media (docs/rooms.md, "Media server"): ``room_state`` carries ``media``, the object of
+``GET /rooms/{id}/media`` (``null``, with an ``error`` frame ``media_unavailable``, when Janus
+cannot be reached); on Janus, when this user's ``can_speak`` changes (promotion, demotion, host
+mute or its lift) the socket sends ``media_changed`` with a new media object, as it does for
+everyone after the room's lost Janus room was recreated (``room.media_reset``).
+
 Relaying reads no database: the socket keeps the room's roster (present participants and their
 roles) from ``room_state`` and the participant events, which every change sends. While open, the
 socket's connection row is kept fresh by this process's heartbeat (``rooms.heartbeat``), so a
@@ -44,6 +50,7 @@ from twitterclone.ws_frames import Field, object_or_null, sdp, user_id
 
 from . import heartbeat, selectors, services
 from .events import participant_group_name, participant_payload, room_group_name
+from .models import SPEAKING_ROLES
 
 logger = logging.getLogger("twitterclone.rooms")
 
@@ -99,6 +106,7 @@ class RoomConsumer(JsonSocketConsumer):
     room_id: int = 0
     groups_joined: tuple[str, ...] = ()
     connected_to_room = False  # our connection row exists
+    can_speak: bool | None = None  # on Janus: what our last media object said
 
     @property
     def user(self):
@@ -137,6 +145,8 @@ class RoomConsumer(JsonSocketConsumer):
         self.roster = roster_from(state["room"])
         heartbeat.register(self)
         await self.send_json(state)
+        if state["media"] is None:
+            await self.send_error("media_unavailable", "The media server is unavailable; try again shortly.")
 
     def _connect_in_db(self) -> dict[str, Any]:
         participant = services.participant_connect(room_id=self.room_id, user=self.user, channel_name=self.channel_name)
@@ -144,7 +154,31 @@ class RoomConsumer(JsonSocketConsumer):
             "type": "room_state",
             "room": selectors.room_payload(room_id=self.room_id),
             "you": participant_payload(participant),
+            "media": self._media_in_db(participant),
         }
+
+    def _media_in_db(self, participant=None) -> dict[str, Any] | None:
+        from .media.janus import JanusError
+        from .media.service import media_for
+        from .models import Participant
+
+        if participant is None:
+            participant = Participant.objects.present().filter(room_id=self.room_id, user_id=self.user.pk).first()
+        try:
+            media = media_for(room_id=self.room_id, participant=participant, user=self.user)
+        except JanusError:
+            logger.warning("no media for user %s in room %s: Janus unavailable", self.user.pk, self.room_id)
+            return None
+        self.can_speak = media.get("can_speak")
+        return media
+
+    async def _send_media_changed(self) -> None:
+        media = await socket_database_sync_to_async(self._media_in_db)()
+        if self.is_open and self.connected_to_room:
+            if media is None:
+                await self.send_error("media_unavailable", "The media server is unavailable; try again shortly.")
+            else:
+                await self.send_json({"type": "media_changed", "room_id": self.room_id, "media": media})
 
     async def _refuse(self, exc: DomainError, code: int) -> None:
         await self.send_error(exc.code, exc.message)
@@ -224,6 +258,16 @@ class RoomConsumer(JsonSocketConsumer):
         self._apply_to_roster(payload)
         if self.is_open:
             await self.send_json(payload)
+        if payload["type"] == "participant_updated" and self.can_speak is not None and self.connected_to_room:
+            participant = payload["participant"]
+            if participant["user"]["id"] == self.user.pk:
+                speak = participant["role"] in SPEAKING_ROLES and not participant["muted_by_host"]
+                if speak != self.can_speak:
+                    await self._send_media_changed()
+
+    async def room_media_reset(self, event: dict[str, Any]) -> None:
+        if self.connected_to_room:
+            await self._send_media_changed()
 
     def _apply_to_roster(self, payload: dict[str, Any]) -> None:
         participant = payload.get("participant")

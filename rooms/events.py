@@ -54,3 +54,9 @@ def sockets_removed_on_commit(room_id: int, channel_names: list[str]) -> None:
     leave commits. Addressed by channel, not by the participant's group, so a socket the same
     user opens right after (rejoining) is not closed by mistake."""
     effects.send_to_channels_after_commit(channel_names, {"type": "room.removed", "room_id": room_id})
+
+
+def media_reset_on_commit(room_id: int) -> None:
+    """Every socket in the room gets ``media_changed`` with a fresh media object (its own
+    token), e.g. after the room's lost Janus room was recreated."""
+    effects.push_after_commit([(room_group_name(room_id), {"type": "room.media_reset", "room_id": room_id})])

@@ -99,3 +99,23 @@ class IceServerSerializer(serializers.Serializer):
 
 class IceServersSerializer(serializers.Serializer):
     ice_servers = IceServerSerializer(many=True)
+
+
+class MediaSerializer(serializers.Serializer):
+    """How a participant's client sends and receives the room's audio (docs/rooms.md, "Media
+    server"). ``backend: p2p`` has only ``ice_servers`` (the signalling of the room socket);
+    ``backend: janus`` has the rest, with ``room`` for the stage (AudioBridge) or ``mountpoint``
+    for listeners (Streaming)."""
+
+    backend = serializers.ChoiceField(choices=["janus", "p2p"])
+    url = serializers.CharField(required=False, help_text="The Janus API URL (HTTP) the client talks to.")
+    token = serializers.CharField(
+        required=False,
+        help_text="Short-lived Janus token for this user and room (ROOM_MEDIA_TOKEN_TTL_SECONDS): send it as "
+        "`token` with every Janus request, and as the AudioBridge `join` token.",
+    )
+    plugin = serializers.ChoiceField(choices=["janus.plugin.audiobridge", "janus.plugin.streaming"], required=False)
+    room = serializers.IntegerField(required=False, help_text="The AudioBridge room to join (stage members).")
+    mountpoint = serializers.IntegerField(required=False, help_text="The Streaming mountpoint to watch (listeners).")
+    can_speak = serializers.BooleanField(required=False)
+    ice_servers = IceServerSerializer(many=True)

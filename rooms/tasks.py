@@ -25,3 +25,33 @@ def presence_sweep() -> int:
     from .services import presence_sweep as sweep
 
     return sweep()
+
+
+# Janus unreachable or refusing: retried with backoff (the state to reach is in the database).
+MEDIA_RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "retry_backoff_max": 60, "max_retries": 8}
+
+
+@shared_task(ignore_result=True, acks_late=True, **MEDIA_RETRY)
+def media_participant_sync(room_id: int, user_id: int) -> None:
+    """Janus follows one participant's change (left, demoted, host-muted): see
+    ``rooms.media.service.media_participant_sync``."""
+    from .media.service import media_participant_sync as sync
+
+    sync(room_id=room_id, user_id=user_id)
+
+
+@shared_task(ignore_result=True, acks_late=True, **MEDIA_RETRY)
+def media_room_teardown(room_id: int) -> None:
+    """Destroys an ended room's Janus room and mountpoint."""
+    from .media.service import media_room_teardown as teardown
+
+    teardown(room_id=room_id)
+
+
+@shared_task(ignore_result=True)
+def media_check() -> None:
+    """Celery beat, every ``ROOM_PRESENCE_SWEEP_SECONDS``: repairs lost Janus rooms and cuts off
+    handles of users no longer entitled to them."""
+    from .media.service import media_check as check
+
+    check()

@@ -19,6 +19,7 @@ from .ice import ice_servers_for
 from .models import Participant, Room
 from .serializers import (
     IceServersSerializer,
+    MediaSerializer,
     ParticipantSerializer,
     RoomCreateSerializer,
     RoomListQuerySerializer,
@@ -254,6 +255,20 @@ class RoomViewSet(viewsets.GenericViewSet):
         else:
             participant = services.participant_mute(room=room, by_user=request.user, target_user=target)
         return self._participant_response(participant)
+
+    @extend_schema(
+        responses={
+            200: MediaSerializer,
+            403: error_response("you are not in the room (code not_participant)"),
+            409: NOT_LIVE,
+            503: error_response("the media server is unavailable (code media_unavailable)"),
+        },
+        tags=TAGS,
+        summary="Your media: how your client sends and receives the room's audio (Janus or peer to peer)",
+    )
+    @action(detail=True, methods=["get"])
+    def media(self, request: Request, pk: str) -> Response:
+        return Response(services.media_get(room=self._room(pk), user=request.user))
 
     @extend_schema(
         responses={200: IceServersSerializer},

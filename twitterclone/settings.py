@@ -156,6 +156,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "rooms.tasks.presence_sweep",
         "schedule": ROOM_PRESENCE_SWEEP_SECONDS,
     },
+    # Rooms on Janus: recreate lost Janus rooms, cut off handles of users no longer entitled.
+    "rooms-media-check": {"task": "rooms.tasks.media_check", "schedule": ROOM_PRESENCE_SWEEP_SECONDS},
     # Expired refresh-token records (outstanding, blacklisted, token families): hourly.
     "accounts-flush-expired-tokens": {"task": "accounts.tasks.flush_expired_tokens", "schedule": 3600.0},
     # Publishes the Celery tasks the broker refused when their transaction committed (outbox).
@@ -427,6 +429,16 @@ ROOM_CONNECTION_STALE_SECONDS = env.float("ROOM_CONNECTION_STALE_SECONDS", defau
 ROOM_ICE_SERVERS = env.json("ROOM_ICE_SERVERS", default=[])  # [{"urls": ["stun:...", "turn:..."]}, ...]
 ROOM_TURN_SECRET = env("ROOM_TURN_SECRET", default="")  # coturn's static-auth-secret (TURN REST API)
 ROOM_TURN_TTL_SECONDS = env.int("ROOM_TURN_TTL_SECONDS", default=24 * 3600)
+# The rooms' media server (Janus, docs/rooms.md "Media server"). Empty JANUS_URL: peer to peer.
+JANUS_URL = env("JANUS_URL", default="")  # the Janus API for our backend, e.g. http://janus:8088/janus
+JANUS_PUBLIC_URL = env("JANUS_PUBLIC_URL", default="")  # the Janus API for clients (JANUS_URL if empty)
+JANUS_ADMIN_URL = env("JANUS_ADMIN_URL", default="")  # the Admin API (kicks), e.g. http://janus:7088/admin
+JANUS_API_SECRET = env("JANUS_API_SECRET", default="")
+JANUS_TOKEN_SECRET = env("JANUS_TOKEN_SECRET", default="")  # Janus's token_auth_secret (client tokens)
+JANUS_ADMIN_SECRET = env("JANUS_ADMIN_SECRET", default="")
+JANUS_ADMIN_KEY = env("JANUS_ADMIN_KEY", default="")  # the AudioBridge/Streaming plugins' admin_key
+JANUS_TIMEOUT_SECONDS = env.float("JANUS_TIMEOUT_SECONDS", default=5.0)
+ROOM_MEDIA_TOKEN_TTL_SECONDS = env.int("ROOM_MEDIA_TOKEN_TTL_SECONDS", default=3600)
 
 # --- Home timelines (tweets/feeds/, docs/timelines.md) ---------------------------
 # "redis": fan-out on write into Redis feeds (PostgreSQL when Redis fails); "pull": PostgreSQL only.

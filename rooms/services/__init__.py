@@ -20,6 +20,7 @@ Modules: ``lifecycle`` (rooms), ``participants`` (joining, hands, roles, mutes),
 
 from ._base import checks_run_in_celery, grace_seconds_for, max_cohosts, max_listeners, max_speakers
 from .lifecycle import room_create, room_delete, room_end, room_end_unchecked, room_start, room_update
+from .media import media_get
 from .participants import (
     hand_lower,
     hand_raise,
@@ -48,6 +49,7 @@ __all__ = [
     "max_cohosts",
     "max_listeners",
     "max_speakers",
+    "media_get",
     "participant_connect",
     "participant_disconnect",
     "participant_join",

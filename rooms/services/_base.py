@@ -126,3 +126,12 @@ def copy_room_state(target: Room, source: Room) -> None:
     """Copies what a service changed from the locked row to the caller's room object."""
     for field in ("state", "started_at", "ended_at", "host_id"):
         setattr(target, field, getattr(source, field))
+
+
+def media_sync_on_commit(room_id: int, user_id: int) -> None:
+    """With Janus, makes it follow this participant's change after commit (kicks, revoked
+    tokens: ``rooms.media.service.media_participant_sync``), through a retried task."""
+    from ..media.backend import janus_enabled
+
+    if janus_enabled():
+        effects.task_after_commit("rooms.tasks.media_participant_sync", room_id, user_id)

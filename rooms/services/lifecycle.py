@@ -9,7 +9,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from twitterclone.errors import Conflict, Forbidden, InvalidInput
+from twitterclone import effects
+from twitterclone.errors import Conflict, Forbidden, InvalidInput, ServiceUnavailable
 
 from .. import events
 from ..models import Participant, Role, Room, RoomConnection, RoomState
@@ -76,37 +77,81 @@ def room_delete(*, room: Room, by_user) -> None:
 
 def room_start(*, room: Room, by_user) -> Room:
     """Takes a scheduled room live: the host only. The host becomes its first participant and
-    the host's followers are notified (``room_live``, fanned out in the background on commit)."""
+    the host's followers are notified (``room_live``, fanned out in the background on commit).
+
+    With Janus, the room's AudioBridge room, mountpoint and forwarder are created before the
+    transaction commits: if Janus cannot be reached, 503 ``media_unavailable`` and the room stays
+    scheduled (and if the commit itself fails, what Janus made is destroyed again)."""
     from notifications.services import notify_room_live
 
+    from ..media.backend import janus_enabled
+
     original = room
-    with transaction.atomic():
-        room = lock_room(room.pk)
-        require_host(room, by_user)
-        if room.state == RoomState.LIVE:
-            raise Conflict("The room is already live.", code="room_live")
-        if room.state == RoomState.ENDED:
-            raise Conflict("The room has ended.", code="room_ended")
-        now = timezone.now()
-        room.state = RoomState.LIVE
-        room.started_at = now
-        save_fields(room, "state", "started_at")
-        Participant.objects.update_or_create(
-            room=room,
-            user_id=room.host_id,
-            defaults={
-                "role": Role.HOST,
-                "hand_raised": False,
-                "muted": True,
-                "muted_by_host": False,
-                "left_at": None,
-                "disconnected_at": now,
-            },
-        )
-        notify_room_live(room_id=room.id)
-        schedule_presence_check_on_commit(room.pk, room.host_id, grace_seconds_for(Role.HOST))
+    provisioned = False
+    try:
+        with transaction.atomic():
+            room = _start_locked(room, by_user, notify_room_live)
+            if janus_enabled():
+                _provision_media(room)
+                provisioned = True
+    except Exception:
+        if provisioned:
+            _teardown_media_quietly(room.pk)
+        raise
     copy_room_state(original, room)
     return original
+
+
+def _provision_media(room: Room) -> None:
+    from ..media.janus import JanusError
+    from ..media.service import media_room_provision
+
+    try:
+        media_room_provision(room_id=room.pk, description=room.title)
+    except JanusError as exc:
+        logger.warning("room %s cannot start: Janus: %s", room.pk, exc)
+        _teardown_media_quietly(room.pk)
+        raise ServiceUnavailable(
+            "The media server is unavailable; the room did not start. Try again shortly.", code="media_unavailable"
+        ) from exc
+
+
+def _teardown_media_quietly(room_id: int) -> None:
+    from ..media.service import media_room_teardown
+
+    try:
+        media_room_teardown(room_id=room_id)
+    except Exception:
+        logger.warning("could not clean up the Janus room of room %s", room_id, exc_info=True)
+
+
+def _start_locked(room: Room, by_user, notify_room_live) -> Room:
+    """The database part of ``room_start``, on the locked row."""
+    room = lock_room(room.pk)
+    require_host(room, by_user)
+    if room.state == RoomState.LIVE:
+        raise Conflict("The room is already live.", code="room_live")
+    if room.state == RoomState.ENDED:
+        raise Conflict("The room has ended.", code="room_ended")
+    now = timezone.now()
+    room.state = RoomState.LIVE
+    room.started_at = now
+    save_fields(room, "state", "started_at")
+    Participant.objects.update_or_create(
+        room=room,
+        user_id=room.host_id,
+        defaults={
+            "role": Role.HOST,
+            "hand_raised": False,
+            "muted": True,
+            "muted_by_host": False,
+            "left_at": None,
+            "disconnected_at": now,
+        },
+    )
+    notify_room_live(room_id=room.id)
+    schedule_presence_check_on_commit(room.pk, room.host_id, grace_seconds_for(Role.HOST))
+    return room
 
 
 def room_end(*, room: Room, by_user) -> Room:
@@ -155,4 +200,8 @@ def end_locked(room: Room) -> None:
     Participant.objects.present().filter(room=room).update(left_at=now, hand_raised=False, disconnected_at=None)
     RoomConnection.objects.filter(participant__room=room).delete()
     events.room_ended_on_commit(room.pk)
+    from ..media.backend import janus_enabled
+
+    if janus_enabled():
+        effects.task_after_commit("rooms.tasks.media_room_teardown", room.pk)
     logger.info("room %s ended", room.pk)

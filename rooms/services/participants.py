@@ -17,6 +17,7 @@ from ._base import (
     max_cohosts,
     max_listeners,
     max_speakers,
+    media_sync_on_commit,
     present,
     require_live,
     require_moderator,
@@ -116,6 +117,7 @@ def leave_locked(room: Room, participant: Participant, reason: str) -> None:
     connections.delete()
     events.participant_event_on_commit(events.PARTICIPANT_LEFT, participant, reason=reason)
     events.sockets_removed_on_commit(room.pk, channel_names)
+    media_sync_on_commit(room.pk, participant.user_id)
 
 
 # --- hands, roles and mutes ---------------------------------------------------------------------
@@ -199,6 +201,7 @@ def speaker_remove(*, room: Room, by_user, target_user) -> Participant:
         target.muted = True
         save_fields(target, "role", "muted")
         events.participant_event_on_commit(events.PARTICIPANT_UPDATED, target)
+        media_sync_on_commit(room.pk, target.user_id)
         return target
 
 
@@ -218,6 +221,7 @@ def participant_mute(*, room: Room, by_user, target_user) -> Participant:
             target.muted_by_host = True
             save_fields(target, "muted", "muted_by_host")
             events.participant_event_on_commit(events.PARTICIPANT_UPDATED, target)
+            media_sync_on_commit(room.pk, target.user_id)
         return target
 
 

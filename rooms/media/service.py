@@ -1,0 +1,222 @@
+"""What the rooms ask of Janus, in one place (docs/rooms.md, "Media server").
+
+- ``media_room_provision``: the AudioBridge room (the stage, with a token ACL), the Streaming
+  mountpoint (listeners) and the ``rtp_forward`` of the mix into it. Idempotent. The room start
+  calls it before its transaction commits, so Janus unreachable means no room goes live.
+- ``media_room_teardown``: destroys both (idempotent; after commit, retried by its task).
+- ``media_for``: the media object of one participant (``GET /rooms/{id}/media``, ``room_state``,
+  ``media_changed``): the backend, the Janus URL, a short-lived token naming its holder, the
+  plugin and the room or mountpoint, ``can_speak``, the ICE servers. A stage member's token is
+  added to the AudioBridge room's ``allowed`` list: only they can join the stage with it.
+- ``media_participant_sync``: after a change of one participant (left, demoted, host-muted),
+  makes Janus match: their tokens leave the ``allowed`` list and their AudioBridge handles are
+  detached when they may not speak; all their handles are detached when they are not in the
+  live room any more. Idempotent (its task retries it).
+- ``media_check``: the periodic safety net (Celery beat): recreates a live room's lost Janus room,
+  mountpoint or forwarder and tells its sockets (``media_changed``, new tokens), prunes
+  ``allowed`` lists, and detaches every handle whose holder is no longer entitled to it (so a
+  listener who was removed and watches again with a still-valid token is cut off again).
+
+Who may speak (``can_speak``): host, co-hosts and speakers, unless muted by a host. A host mute
+takes the participant off the stage in Janus (their AudioBridge handle is detached and their
+token revoked) and gives them the listeners' mountpoint until it is lifted: in Janus 1.1.2 an
+AudioBridge participant can undo the plugin's ``mute`` with its own ``configure`` request
+(janus_audiobridge.c, "configure" sets ``participant->muted`` from the request), so only
+removing them from the mix holds whatever the client does.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ..ice import ice_servers_for
+from ..models import SPEAKING_ROLES, Participant, RoomState
+from .backend import BACKEND_JANUS, BACKEND_P2P, janus_client, janus_enabled, mountpoint_secret, public_url, room_secret
+from .backend import token_ttl_seconds as _ttl
+from .janus import AUDIOBRIDGE, AUDIOBRIDGE_NO_SUCH_ROOM, STREAMING, JanusClient, JanusError
+from .tokens import sign_token, token_holder
+
+logger = logging.getLogger("twitterclone.rooms.media")
+
+FORWARD_HOST = "127.0.0.1"  # the mountpoint listens on Janus's own loopback
+
+
+def can_speak(participant: Participant | None) -> bool:
+    """May this participant be on the stage (send audio into the AudioBridge room)?"""
+    return participant is not None and participant.role in SPEAKING_ROLES and not participant.muted_by_host
+
+
+# --- rooms ------------------------------------------------------------------------------------
+
+
+def _provision(client: JanusClient, room_id: int, description: str) -> None:
+    with client.handle(STREAMING) as streaming:
+        port = streaming.streaming_create_audio(
+            mountpoint=room_id, secret=mountpoint_secret(room_id), description=description
+        )
+    with client.handle(AUDIOBRIDGE) as bridge:
+        secret = room_secret(room_id)
+        bridge.audiobridge_create(room=room_id, secret=secret, description=description)
+        bridge.audiobridge_allowed(room=room_id, secret=secret, action="enable")
+        forwarders = bridge.audiobridge_forwarders(room=room_id, secret=secret)
+        if not any(int(f.get("port") or 0) == port for f in forwarders):
+            bridge.audiobridge_rtp_forward(room=room_id, secret=secret, host=FORWARD_HOST, port=port)
+
+
+def media_room_provision(*, room_id: int, description: str = "") -> None:
+    """Creates (or completes) the room's AudioBridge room, mountpoint and forwarder.
+    Idempotent. Raises ``JanusUnavailable`` / ``JanusError`` when Janus cannot do it."""
+    with janus_client() as client:
+        _provision(client, room_id, description)
+
+
+def media_room_teardown(*, room_id: int) -> None:
+    """Destroys the room's AudioBridge room and mountpoint (everyone in them is dropped).
+    Idempotent: what is gone already counts as done."""
+    with janus_client() as client:
+        with client.handle(AUDIOBRIDGE) as bridge:
+            bridge.audiobridge_destroy(room=room_id, secret=room_secret(room_id))
+        with client.handle(STREAMING) as streaming:
+            streaming.streaming_destroy(mountpoint=room_id, secret=mountpoint_secret(room_id))
+
+
+# --- participants -------------------------------------------------------------------------------
+
+
+def media_for(*, room_id: int, participant: Participant | None, user) -> dict[str, Any]:
+    """The media object of ``user`` (present in the live room as ``participant``). Without
+    Janus: ``{"backend": "p2p", "ice_servers"}``. With Janus it signs a fresh token and, for a
+    stage member, adds it to the room's ``allowed`` list (recreating a lost Janus room first).
+    Raises ``JanusUnavailable`` when Janus cannot be reached for that."""
+    ice_servers = ice_servers_for(user=user)
+    if not janus_enabled():
+        return {"backend": BACKEND_P2P, "ice_servers": ice_servers}
+    from django.conf import settings
+
+    speak = can_speak(participant)
+    plugin = AUDIOBRIDGE if speak else STREAMING
+    token = sign_token(
+        secret=settings.JANUS_TOKEN_SECRET, plugin=plugin, room_id=room_id, user_id=user.pk, ttl_seconds=_ttl()
+    )
+    if speak:
+        with janus_client() as client:
+            try:
+                _allow(client, room_id, token)
+            except JanusError as exc:
+                if exc.code != AUDIOBRIDGE_NO_SUCH_ROOM:
+                    raise
+                logger.warning("Janus room %s was missing; recreating it", room_id)
+                _provision(client, room_id, "")
+                _allow(client, room_id, token)
+    media: dict[str, Any] = {
+        "backend": BACKEND_JANUS,
+        "url": public_url(),
+        "token": token,
+        "plugin": plugin,
+        "can_speak": speak,
+        "ice_servers": ice_servers,
+    }
+    media["room" if speak else "mountpoint"] = room_id
+    return media
+
+
+def _allow(client: JanusClient, room_id: int, token: str) -> None:
+    with client.handle(AUDIOBRIDGE) as bridge:
+        bridge.audiobridge_allowed(room=room_id, secret=room_secret(room_id), action="add", tokens=[token])
+
+
+def _revoke(client: JanusClient, room_id: int, holders: set[int] | None, *, keep: set[int] = frozenset()) -> int:
+    """Removes from the room's ``allowed`` list the tokens of ``holders`` (user ids), or, with
+    ``holders=None``, of everyone not in ``keep``. Returns how many were removed."""
+    secret = room_secret(room_id)
+    with client.handle(AUDIOBRIDGE) as bridge:
+        try:
+            tokens = bridge.audiobridge_allowed(room=room_id, secret=secret, action="enable")
+        except JanusError as exc:
+            if exc.code == AUDIOBRIDGE_NO_SUCH_ROOM:
+                return 0
+            raise
+        doomed = []
+        for token in tokens:
+            holder = token_holder(token)
+            if holder is None or holder[0] != room_id:
+                continue
+            user_id = holder[1]
+            if (holders is not None and user_id in holders) or (holders is None and user_id not in keep):
+                doomed.append(token)
+        if doomed:
+            bridge.audiobridge_allowed(room=room_id, secret=secret, action="remove", tokens=doomed)
+    return len(doomed)
+
+
+def media_participant_sync(*, room_id: int, user_id: int) -> None:
+    """Makes Janus match one participant's state (see the module docstring). Idempotent."""
+    if not janus_enabled():
+        return
+    participant = (
+        Participant.objects.present().filter(room_id=room_id, user_id=user_id, room__state=RoomState.LIVE).first()
+    )
+    if can_speak(participant):
+        return
+    with janus_client() as client:
+        _revoke(client, room_id, {user_id})
+        for session_id, handle_id, info in client.admin_handles():
+            if token_holder(info.get("token") or "") != (room_id, user_id):
+                continue
+            if participant is None or info.get("plugin") == AUDIOBRIDGE:
+                client.admin_detach_handle(session_id, handle_id)
+                logger.info("detached %s handle of user %s in room %s", info.get("plugin"), user_id, room_id)
+
+
+# --- the periodic check ---------------------------------------------------------------------------
+
+
+def _room_exists(client: JanusClient, room_id: int) -> bool:
+    with client.handle(AUDIOBRIDGE) as bridge:
+        if not bridge.audiobridge_exists(room=room_id):
+            return False
+        forwarders = bridge.audiobridge_forwarders(room=room_id, secret=room_secret(room_id))
+    with client.handle(STREAMING) as streaming:
+        if not streaming.streaming_exists(mountpoint=room_id):
+            return False
+    return bool(forwarders)
+
+
+def media_check() -> dict[str, list]:
+    """Repairs and enforcement for every live room (see the module docstring). Returns what it
+    did: ``{"repaired": [room ids], "detached": [(room id, user id, plugin)], ...}``."""
+    from .. import events
+
+    result: dict[str, list] = {"repaired": [], "detached": []}
+    if not janus_enabled():
+        return result
+    entitled: dict[int, dict[int, bool]] = {}
+    rows = Participant.objects.present().filter(room__state=RoomState.LIVE)
+    for room_id, user_id, role, muted_by_host in rows.values_list("room_id", "user_id", "role", "muted_by_host"):
+        entitled.setdefault(room_id, {})[user_id] = role in SPEAKING_ROLES and not muted_by_host
+    from ..models import Room
+
+    for room_id in Room.objects.filter(state=RoomState.LIVE).values_list("id", flat=True):
+        entitled.setdefault(room_id, {})
+    with janus_client() as client:
+        for room_id, people in entitled.items():
+            if not _room_exists(client, room_id):
+                logger.warning("Janus lost room %s; recreating it", room_id)
+                _provision(client, room_id, "")
+                result["repaired"].append(room_id)
+            else:
+                _revoke(client, room_id, None, keep={user for user, speak in people.items() if speak})
+        for session_id, handle_id, info in client.admin_handles():
+            holder = token_holder(info.get("token") or "")
+            if holder is None:
+                continue  # our own backend's sessions, or not a room token
+            room_id, user_id = holder
+            people = entitled.get(room_id, {})
+            allowed = user_id in people and (info.get("plugin") != AUDIOBRIDGE or people[user_id])
+            if not allowed:
+                client.admin_detach_handle(session_id, handle_id)
+                result["detached"].append((room_id, user_id, info.get("plugin")))
+    for room_id in result["repaired"]:
+        events.media_reset_on_commit(room_id)
+    return result
