@@ -3,6 +3,8 @@
 #                   the "ws" service, everything else to "web");
 #   target "janus": Debian's Janus media server (audio rooms) with deploy/janus/*.jcfg, filled in
 #                   from the environment by deploy/janus/entrypoint.sh;
+#   target "turn":  Debian's coturn with deploy/coturn/turnserver.conf (the TURN relay of the audio
+#                   rooms; the shared secret comes from the command line, see docker-compose.yml);
 #   target "app" (the default): the Django project; CMD is the HTTP server (granian, WSGI), and
 #                   the same image runs daphne (ws), the Celery worker and beat.
 
@@ -23,6 +25,12 @@ USER janus
 EXPOSE 8088 7088 20000-20199/udp
 STOPSIGNAL SIGINT
 ENTRYPOINT ["/app/deploy/janus/entrypoint.sh"]
+
+FROM debian:bookworm-slim AS turn
+RUN apt-get update && apt-get install -y --no-install-recommends coturn && rm -rf /var/lib/apt/lists/*
+COPY deploy/coturn/turnserver.conf /etc/turnserver.conf
+EXPOSE 3478/udp 3478/tcp
+CMD ["turnserver", "-c", "/etc/turnserver.conf"]
 
 FROM python:3.11-slim AS app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DEBUG=false

@@ -57,7 +57,7 @@ def pinned(distribution: str) -> bool:
 
 def test_compose_has_every_service_of_the_deployment():
     services = compose()["services"]
-    assert set(services) == {"proxy", "web", "ws", "worker", "beat", "db", "redis", "janus"}
+    assert set(services) == {"proxy", "web", "ws", "worker", "beat", "db", "redis", "janus", "turn"}
     assert services["proxy"]["build"]["target"] == "proxy"
     for name in ("web", "ws", "worker", "beat"):
         assert services[name]["build"]["target"] == "app", name
@@ -68,7 +68,7 @@ def test_compose_has_every_service_of_the_deployment():
 
 def test_every_long_running_service_has_a_health_check_and_waits_for_what_it_needs():
     services = compose()["services"]
-    for name in ("proxy", "web", "ws", "worker", "db", "redis", "janus"):
+    for name in ("proxy", "web", "ws", "worker", "db", "redis", "janus", "turn"):
         assert services[name]["healthcheck"]["test"], name
     assert services["web"]["healthcheck"]["test"][-1].endswith("'http://127.0.0.1:8000/readyz', timeout=4)")
     assert "http://127.0.0.1:8001/readyz" in services["ws"]["healthcheck"]["test"][-1]
@@ -229,3 +229,43 @@ def test_the_janus_image_entrypoint_renders_a_config_janus_runs(tmp_path):
         assert 'admin_key = "test-janus_admin_key"' in conf and "${" not in conf
     finally:
         stop_janus(process)
+
+
+def test_the_turn_service_is_debians_coturn_with_the_repository_config_and_the_apps_secret():
+    """The turn image, its command and the app's TURN settings agree: the same shared secret on
+    both sides, the ICE servers pointing at the port coturn listens on."""
+    stage = dockerfile_stages()["turn"]
+    assert re.search(r"FROM debian:\S+ AS turn", stage)
+    assert re.search(r"apt-get install .*\bcoturn\b", stage)
+    assert "COPY deploy/coturn/turnserver.conf /etc/turnserver.conf" in stage
+    services = compose()["services"]
+    turn = services["turn"]
+    assert turn["build"]["target"] == "turn"
+    assert turn["network_mode"] == "host"
+    assert turn["command"][:3] == ["turnserver", "-c", "/etc/turnserver.conf"]
+    assert "--static-auth-secret=${ROOM_TURN_SECRET:?set ROOM_TURN_SECRET}" in turn["command"]
+    conf = (ROOT / "deploy" / "coturn" / "turnserver.conf").read_text().splitlines()
+    assert "use-auth-secret" in conf and "listening-port=3478" in conf
+    assert not any(line.startswith(("static-auth-secret", "allow-loopback-peers")) for line in conf)
+    assert "denied-peer-ip=127.0.0.0-127.255.255.255" in conf
+    assert turn["healthcheck"]["test"][-3:] == ["-p", "3478", "127.0.0.1"]
+    for name in ("web", "ws", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env["ROOM_TURN_SECRET"] == "${ROOM_TURN_SECRET:?set ROOM_TURN_SECRET}", name
+        ice = json.loads(env["ROOM_ICE_SERVERS"].replace("${TURN_HOST:-localhost}", "localhost"))
+        assert ice == [{"urls": ["turn:localhost:3478?transport=udp", "turn:localhost:3478?transport=tcp"]}], name
+
+
+def test_the_turn_health_check_command_passes_against_a_real_coturn(tmp_path):
+    """The compose health check (turnutils_stunclient, from the coturn package) run against coturn
+    started from the repository's config; it fails against a port nobody answers on."""
+    from tests.turn_server import free_udp_and_tcp_port, run_turn_server, turnserver_binary
+
+    if turnserver_binary() is None or shutil.which("turnutils_stunclient") is None:
+        pytest.skip("coturn is not installed (scripts/install_media.sh; .ci/run runs it)")
+    check = compose()["services"]["turn"]["healthcheck"]["test"][1:]
+    with run_turn_server(secret="s", workdir=tmp_path / "coturn") as server:
+        argv = [str(server.port) if word == "3478" else word for word in check]
+        assert subprocess.run(argv, capture_output=True).returncode == 0
+    argv = [str(free_udp_and_tcp_port()) if word == "3478" else word for word in check]
+    assert subprocess.run(argv, capture_output=True).returncode != 0
