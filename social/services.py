@@ -86,8 +86,9 @@ def follow_delete(*, follower: User, followee: User) -> bool:
 def block_create(*, blocker: User, blocked: User) -> bool:
     """``blocker`` blocks ``blocked``: follows are removed in both directions (counters
     adjusted), and from then on ``blocked`` cannot follow, reply to, quote, like, retweet or
-    mention ``blocker`` nor see their tweets (see tweets.models.TweetQuerySet.visible_to).
-    Blocking yourself is a 400; blocking twice changes nothing. Returns True when new."""
+    mention ``blocker`` nor see their tweets (see tweets.models.TweetQuerySet.visible_to), and
+    leaves any live room ``blocker`` hosts. Blocking yourself is a 400; blocking twice changes
+    nothing. Returns True when new."""
     _not_self(blocker, blocked, "block")
     with transaction.atomic():
         _lock_pair(blocker.pk, blocked.pk)
@@ -98,6 +99,10 @@ def block_create(*, blocker: User, blocked: User) -> bool:
             return False
         _follow_delete(follower_id=blocker.pk, followee_id=blocked.pk)
         _follow_delete(follower_id=blocked.pk, followee_id=blocker.pk)
+        # A host's block also removes the blocked user from the host's live rooms (docs/rooms.md).
+        from rooms.services import participants_remove_blocked
+
+        participants_remove_blocked(host=blocker, blocked=blocked)
     return True
 
 

@@ -88,6 +88,26 @@ def participant_leave(*, room: Room, user, reason: str = "left") -> None:
             leave_locked(room, participant, reason)
 
 
+def participants_remove_blocked(*, host, blocked) -> int:
+    """``host`` blocked ``blocked``: if ``blocked`` is present in a live room ``host`` hosts, they
+    leave it (``participant_left`` with reason ``removed``, their sockets closed, and on Janus
+    their handles detached). Called by ``social.services.block_create`` in its transaction.
+    Returns how many rooms they were removed from."""
+    room_ids = list(
+        Participant.objects.present()
+        .filter(user_id=blocked.pk, room__host_id=host.pk, room__state=RoomState.LIVE)
+        .values_list("room_id", flat=True)
+    )
+    removed = 0
+    for room_id in room_ids:
+        room = lock_room(room_id)
+        participant = present(room, blocked.pk)
+        if room.state == RoomState.LIVE and room.host_id == host.pk and participant is not None:
+            leave_locked(room, participant, "removed")
+            removed += 1
+    return removed
+
+
 def leave_locked(room: Room, participant: Participant, reason: str) -> None:
     if participant.role == Role.HOST:
         successor = (

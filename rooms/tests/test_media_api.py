@@ -97,6 +97,25 @@ def test_media_is_for_participants_of_a_live_room_only(auth_client, settings):
     assert auth_client(outsider).get(f"{ROOMS}/999999/media").status_code == 404
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_host_blocking_a_participant_removes_them_from_the_hosts_live_rooms(auth_client, settings):
+    settings.JANUS_URL = ""
+    room = live_room()
+    other_room = live_room()  # hosted by someone else: the block does not touch it
+    listener = UserFactory()
+    services.participant_join(room=room, user=listener)
+    services.participant_join(room=other_room, user=listener)
+    response = auth_client(room.host).post(f"/api/v1/users/{listener.username}/block")
+    assert response.status_code in (200, 201, 204), response.content
+    assert Participant.objects.get(room=room, user=listener).left_at is not None
+    assert Participant.objects.get(room=other_room, user=listener).left_at is None
+    assert auth_client(listener).get(media_url(room)).status_code == 404
+    # A participant blocking the host removes nobody.
+    services.participant_join(room=other_room, user=room.host)
+    auth_client(listener).post(f"/api/v1/users/{other_room.host.username}/block")
+    assert Participant.objects.get(room=other_room, user=listener).left_at is None
+
+
 @pytest.mark.django_db
 def test_media_needs_authentication(api_client, settings):
     settings.JANUS_URL = ""
