@@ -6,7 +6,8 @@ rows of all the room sockets this process holds, in one statement. A row not ref
 off from the database): the presence sweep (``rooms.services.presence_sweep``, Celery beat every
 ``ROOM_PRESENCE_SWEEP_SECONDS``) removes it, and its participant leaves once the grace period,
 counted from the last heartbeat, is over. With eager tasks (no Celery worker: the embedded
-defaults) the same task also runs the sweep in this process.
+defaults) the same task also runs the sweep in this process, and, on Janus, the media check
+(``rooms.media.service.media_check``).
 
 The task runs only while this loop has room sockets, and stops with the last one.
 """
@@ -78,6 +79,12 @@ class _Heartbeat:
         ):
             self.last_sweep = time.monotonic()
             await socket_database_sync_to_async(services.presence_sweep)()
+            from .media.backend import janus_enabled
+
+            if janus_enabled():  # the media check too (rooms.tasks.media_check under beat)
+                from .media.service import media_check_quietly
+
+                await socket_database_sync_to_async(media_check_quietly)()
 
 
 _heartbeats: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Heartbeat] = weakref.WeakKeyDictionary()

@@ -27,31 +27,47 @@ def presence_sweep() -> int:
     return sweep()
 
 
-# Janus unreachable or refusing: retried with backoff (the state to reach is in the database).
-MEDIA_RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "retry_backoff_max": 60, "max_retries": 8}
+def _retry_media(task, exc: Exception) -> None:
+    """Janus unreachable or refusing: retried with backoff by a worker (the state to reach is in
+    the database). With eager tasks (no worker: dev, tests) it is logged instead; the periodic
+    media check catches up."""
+    import logging
+
+    if not effects.tasks_run_by_worker():
+        logging.getLogger("twitterclone.rooms.media").warning("%s failed: %s", task.name, exc)
+        return
+    raise task.retry(exc=exc, countdown=min(60, 2 ** (task.request.retries + 1)))
 
 
-@shared_task(ignore_result=True, acks_late=True, **MEDIA_RETRY)
-def media_participant_sync(room_id: int, user_id: int) -> None:
+@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=8)
+def media_participant_sync(self, room_id: int, user_id: int) -> None:
     """Janus follows one participant's change (left, demoted, host-muted): see
     ``rooms.media.service.media_participant_sync``."""
+    from .media.janus import JanusError
     from .media.service import media_participant_sync as sync
 
-    sync(room_id=room_id, user_id=user_id)
+    try:
+        sync(room_id=room_id, user_id=user_id)
+    except JanusError as exc:
+        _retry_media(self, exc)
 
 
-@shared_task(ignore_result=True, acks_late=True, **MEDIA_RETRY)
-def media_room_teardown(room_id: int) -> None:
+@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=8)
+def media_room_teardown(self, room_id: int) -> None:
     """Destroys an ended room's Janus room and mountpoint."""
+    from .media.janus import JanusError
     from .media.service import media_room_teardown as teardown
 
-    teardown(room_id=room_id)
+    try:
+        teardown(room_id=room_id)
+    except JanusError as exc:
+        _retry_media(self, exc)
 
 
 @shared_task(ignore_result=True)
 def media_check() -> None:
     """Celery beat, every ``ROOM_PRESENCE_SWEEP_SECONDS``: repairs lost Janus rooms and cuts off
     handles of users no longer entitled to them."""
-    from .media.service import media_check as check
+    from .media.service import media_check_quietly
 
-    check()
+    media_check_quietly()

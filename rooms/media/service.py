@@ -220,3 +220,11 @@ def media_check() -> dict[str, list]:
     for room_id in result["repaired"]:
         events.media_reset_on_commit(room_id)
     return result
+
+
+def media_check_quietly() -> None:
+    """``media_check`` with Janus errors logged, not raised: for the in-process heartbeat."""
+    try:
+        media_check()
+    except JanusError:
+        logger.warning("media check: Janus unavailable", exc_info=True)

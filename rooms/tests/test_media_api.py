@@ -308,3 +308,41 @@ def test_roles_that_may_speak():
     assert not media.can_speak(Participant(role=Role.SPEAKER, muted_by_host=True))
     assert not media.can_speak(Participant(role=Role.LISTENER, muted_by_host=False))
     assert not media.can_speak(None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_janus_down_after_commit_never_fails_the_request_and_a_worker_retries(
+    auth_client, settings, on_janus, monkeypatch
+):
+    from celery.exceptions import Retry
+
+    from rooms import tasks
+    from rooms.media.janus import JanusUnavailable
+
+    room = live_room()
+    listener = UserFactory()
+    services.participant_join(room=room, user=listener)
+    settings.JANUS_URL = f"http://127.0.0.1:{free_port()}/janus"
+    settings.JANUS_ADMIN_URL = f"http://127.0.0.1:{free_port()}/admin"
+    settings.JANUS_TIMEOUT_SECONDS = 1.0
+    assert auth_client(listener).post(f"{ROOMS}/{room.pk}/leave").status_code == 204
+    assert Participant.objects.get(room=room, user=listener).left_at is not None
+    # No worker (eager tasks): logged, not raised. With a worker: retried with backoff.
+    assert tasks.media_participant_sync(room.pk, listener.pk) is None
+    retries = []
+
+    def retry(exc, countdown):
+        retries.append((type(exc), countdown))
+        return Retry()
+
+    monkeypatch.setattr("twitterclone.effects.tasks_run_by_worker", lambda: True)
+    monkeypatch.setattr(tasks.media_participant_sync, "retry", retry)
+    monkeypatch.setattr(tasks.media_room_teardown, "retry", retry)
+    with pytest.raises(Retry):
+        tasks.media_participant_sync(room.pk, listener.pk)
+    with pytest.raises(Retry):
+        tasks.media_room_teardown(room.pk)
+    assert retries == [(JanusUnavailable, 2), (JanusUnavailable, 2)]
+    assert auth_client(room.host).post(f"{ROOMS}/{room.pk}/end").status_code == 200  # teardown fails quietly
+    settings.JANUS_URL = on_janus.url
+    media.media_room_teardown(room_id=room.pk)
