@@ -28,7 +28,7 @@ import time
 from typing import Any
 
 import httpx
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCIceServer, RTCIceTransportPolicy, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError
 from av import AudioFrame
 
@@ -220,10 +220,14 @@ class JanusSession:
 class _Peer:
     plugin = ""
 
-    def __init__(self, *, url: str, token: str, ice_servers: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, *, url: str, token: str, ice_servers: list[dict[str, Any]] | None = None, relay_only: bool = False
+    ) -> None:
         self.janus = JanusSession(url, token)
         servers = [RTCIceServer(**server) for server in (ice_servers or [])]
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=servers))
+        # relay_only: iceTransportPolicy "relay", every packet goes through the TURN server.
+        policy = RTCIceTransportPolicy.RELAY if relay_only else RTCIceTransportPolicy.ALL
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=servers, iceTransportPolicy=policy))
         self.meter = EnergyMeter()
         self._consumers: list[asyncio.Task] = []
 

@@ -77,7 +77,14 @@ def free_udp_and_tcp_port() -> int:
 
 
 def render_config(
-    *, port: int, min_port: int, max_port: int, workdir: Path, extra: list[str], loopback_peers: bool = True
+    *,
+    port: int,
+    min_port: int,
+    max_port: int,
+    workdir: Path,
+    extra: list[str],
+    loopback_peers: bool = True,
+    relay_ip: str = "127.0.0.1",
 ) -> str:
     """The shipped config with the test's addresses, ports and files; loopback peers allowed
     unless ``loopback_peers`` is False (then the shipped peer denials stay as they are)."""
@@ -91,7 +98,7 @@ def render_config(
     lines += [
         "# --- test overrides (tests/turn_server.py) ---",
         "listening-ip=127.0.0.1",
-        "relay-ip=127.0.0.1",
+        f"relay-ip={relay_ip}",
         f"listening-port={port}",
         f"min-port={min_port}",
         f"max-port={max_port}",
@@ -129,10 +136,16 @@ def stun_binding_answers(host: str, port: int, timeout: float = 0.5) -> bool:
 
 @contextlib.contextmanager
 def run_turn_server(
-    *, secret: str, workdir: Path, extra: list[str] | None = None, loopback_peers: bool = True
+    *,
+    secret: str,
+    workdir: Path,
+    extra: list[str] | None = None,
+    loopback_peers: bool = True,
+    relay_ip: str = "127.0.0.1",
 ) -> Iterator[TurnServer]:
-    """coturn on 127.0.0.1 with the TURN REST API ``secret``; yields a :class:`TurnServer`.
-    ``loopback_peers=False`` keeps the shipped config's denial of loopback peers."""
+    """coturn listening on 127.0.0.1 with the TURN REST API ``secret``; yields a
+    :class:`TurnServer`. ``loopback_peers=False`` keeps the shipped config's denial of loopback
+    peers; ``relay_ip`` is the local address its relayed traffic comes from."""
     binary = turnserver_binary()
     if binary is None:
         raise RuntimeError("turnserver is not installed (scripts/install_media.sh installs coturn)")
@@ -148,6 +161,7 @@ def run_turn_server(
             workdir=workdir,
             extra=extra or [],
             loopback_peers=loopback_peers,
+            relay_ip=relay_ip,
         )
     )
     log_path = workdir / "turnserver.log"

@@ -194,3 +194,66 @@ def test_the_shipped_config_refuses_to_relay_into_loopback(tmp_path, loopback_on
         log = server.log()
     assert "ALLOCATE processed, success" in log
     assert "error 403: Forbidden IP" in log  # the permission / channel bind to 127.0.0.1
+
+
+def test_relay_only_listener_hears_a_room_on_janus_through_coturn(settings, janus_server, tmp_path, auth_client):
+    """The whole path a listener behind a strict NAT takes: a room on a real Janus, the host
+    speaking on the AudioBridge, a listener whose media object (``GET /rooms/{id}/media``) carries
+    the TURN server with its REST credentials, watching the mountpoint with relay candidates only.
+    Janus's candidates are this machine's addresses; coturn is allowed to reach exactly those
+    (``allowed-peer-ip``, as the config comments say to do for Janus on a private address)."""
+    import aioice.ice
+
+    from accounts.tests.factories import UserFactory
+    from rooms import services
+    from rooms.media.service import media_room_teardown
+    from rooms.tests.factories import live_room
+    from tests.janus_server import janus_settings
+    from tests.media_peers import AudioBridgePeer, StreamingListener
+
+    janus_settings(settings, janus_server)
+    janus_addresses = aioice.ice.get_host_addresses(use_ipv4=True, use_ipv6=False)
+    extra = [f"allowed-peer-ip={address}" for address in janus_addresses]
+    # Relayed packets leave coturn from the machine's address, as they would from a TURN host's
+    # public one (with the relay on 127.0.0.1 and Janus on the machine's address, the ICE checks never completed).
+    relay_ip = janus_addresses[0]
+    with run_turn_server(secret=SECRET, workdir=tmp_path / "coturn", extra=extra, relay_ip=relay_ip) as turn:
+        configure_turn(settings, turn)
+        room = live_room()
+        listener = UserFactory()
+        services.participant_join(room=room, user=listener)
+        host_media = auth_client(room.host).get(f"/api/v1/rooms/{room.pk}/media").json()
+        media = auth_client(listener).get(f"/api/v1/rooms/{room.pk}/media").json()
+        assert media["plugin"] == "janus.plugin.streaming"
+        assert media["ice_servers"] == [{"urls": [turn.url], **media["ice_servers"][0]}]
+        assert media["ice_servers"][0]["username"].endswith(f":{listener.pk}")
+
+        async def scenario() -> None:
+            # The host connects directly; only the listener is forced through the relay.
+            host = AudioBridgePeer(url=host_media["url"], token=host_media["token"], room=host_media["room"])
+            relayed = StreamingListener(
+                url=media["url"],
+                token=media["token"],
+                mountpoint=media["mountpoint"],
+                ice_servers=media["ice_servers"],
+                relay_only=True,
+            )
+            try:
+                await host.join()
+                await relayed.watch()
+                assert await relayed.meter.wait_heard(timeout=30), f"nothing through the relay: {turn.log()[-3000:]}"
+                connection = ice_connection(relayed.pc)
+                assert {c.type for c in connection.local_candidates} == {"relay"}
+                assert connection._nominated[1].local_candidate.type == "relay"
+                assert connection._nominated[1].remote_candidate.host in janus_addresses
+            finally:
+                await relayed.close()
+                await host.close()
+
+        try:
+            asyncio.run(asyncio.wait_for(scenario(), timeout=90))
+        finally:
+            media_room_teardown(room_id=room.pk)
+        log = turn.log()
+    assert f"user <{media['ice_servers'][0]['username']}>" in log
+    assert "ALLOCATE processed, success" in log and "CHANNEL_BIND processed, success" in log, log[-3000:]
