@@ -24,16 +24,24 @@ from django.template.response import TemplateResponse
 from django_otp import devices_for_user, user_has_device
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
+from accounts.auth import user_can_authenticate
 from twitterclone.clientip import client_ip
 
 logger = logging.getLogger("twitterclone.admin")
 
+SUSPENDED = "This account is suspended or deactivated."
 NO_DEVICE = "This account has no two-factor device: ask an administrator to run manage.py totp_enrol for it."
 
 
 class AdminLoginForm(OTPAdminAuthenticationForm):
     """Password (and staff), then the code of the user's TOTP device when 2FA is required or the
     user has a device."""
+
+    def confirm_login_allowed(self, user) -> None:
+        # Django's backend lets in any active account; a suspended one is active too.
+        if not user_can_authenticate(user):
+            raise ValidationError(SUSPENDED, code="inactive")
+        super().confirm_login_allowed(user)
 
     def clean(self):
         self.cleaned_data = AdminAuthenticationForm.clean(self)
@@ -94,7 +102,9 @@ class TwitterAdminSite(OTPAdminSite):
         super().__init__(name)
 
     def has_permission(self, request: HttpRequest) -> bool:
-        if not AdminSite.has_permission(self, request):
+        """Active staff, not suspended (a session opened before a suspension ends with it), and
+        verified with 2FA when that is required."""
+        if not AdminSite.has_permission(self, request) or not user_can_authenticate(request.user):
             return False
         if not settings.ADMIN_REQUIRE_2FA:
             return True
