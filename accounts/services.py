@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from twitterclone import effects
@@ -258,6 +258,19 @@ def password_reset_confirm(*, email: str, code: str, new_password: str) -> None:
             user.save(update_fields=["password"])  # which ends every session (User.save)
     if not verified:
         raise failed
+
+
+def password_reset_throttles_flush(*, now: datetime | None = None) -> int:
+    """Deletes the ``PasswordResetThrottle`` rows that no longer hold anything back: those with no
+    failure (every confirmation creates one, for any email) and those whose last failure is older
+    than a code's validity plus the longest wait between attempts. A code those failures counted
+    against has expired by then (a newer code would have reset the row), so forgetting them
+    lets no extra guess at a live code. Celery beat runs it hourly. Returns how many went."""
+    now = now or timezone.now()
+    longest_wait = settings.PASSWORD_RESET_THROTTLE_FACTOR * 2 ** max(0, settings.PASSWORD_RESET_MAX_FAILURES - 1)
+    horizon = now - timedelta(seconds=settings.PASSWORD_RESET_CODE_VALIDITY_SECONDS + longest_wait)
+    stale = Q(failures=0) | Q(last_failure_at__isnull=True) | Q(last_failure_at__lt=horizon)
+    return PasswordResetThrottle.objects.filter(stale).delete()[0]
 
 
 def profile_update(*, user: User, data: dict[str, Any]) -> User:

@@ -19,3 +19,10 @@ def send_password_reset_code(self, email: str) -> bool:
 def flush_expired_tokens() -> dict[str, int]:
     """Deletes expired refresh-token records (Celery beat, hourly): ``tokens_flush_expired``."""
     return tokens_flush_expired()
+
+
+@shared_task
+def flush_password_reset_throttles() -> int:
+    """Deletes password-reset throttle rows that no longer hold anything back (Celery beat,
+    hourly): ``services.password_reset_throttles_flush``."""
+    return services.password_reset_throttles_flush()

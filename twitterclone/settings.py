@@ -160,6 +160,11 @@ CELERY_BEAT_SCHEDULE = {
     "rooms-media-check": {"task": "rooms.tasks.media_check", "schedule": ROOM_PRESENCE_SWEEP_SECONDS},
     # Expired refresh-token records (outstanding, blacklisted, token families): hourly.
     "accounts-flush-expired-tokens": {"task": "accounts.tasks.flush_expired_tokens", "schedule": 3600.0},
+    # Password-reset throttle rows that no longer hold anything back (one per email tried): hourly.
+    "accounts-flush-password-reset-throttles": {
+        "task": "accounts.tasks.flush_password_reset_throttles",
+        "schedule": 3600.0,
+    },
     # Publishes the Celery tasks the broker refused when their transaction committed (outbox).
     "outbox-drain": {"task": "outbox.tasks.drain_outbox", "schedule": 30.0},
 }
