@@ -16,6 +16,8 @@ def user_get_visible(*, username: str, viewer=None) -> User:
     that blocks the viewer (Twitter shows blocked users nothing of the blocker)."""
     from social.selectors import blocks, users_with_viewer_state
 
+    if "\x00" in username:  # no username has one, and PostgreSQL refuses it in a query
+        raise NotFound("No such user.")
     queryset = users_with_viewer_state(User.objects.by_username(username), viewer)
     user = queryset.first()
     is_self = viewer is not None and viewer.is_authenticated and user is not None and user.pk == viewer.pk

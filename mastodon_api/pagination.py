@@ -9,6 +9,7 @@ first), ``since_id`` the newest items above it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -19,6 +20,8 @@ from rest_framework.response import Response
 
 from twitterclone.errors import InvalidInput
 
+from .ids import parse_id
+
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
 MAX_ID = 2**63 - 1
@@ -28,7 +31,7 @@ def _id_param(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit() or int(raw) > MAX_ID:
+    if parse_id(raw) is None:
         raise InvalidInput(f"Validation failed: {name} must be an id", fields={name: ["not an id"]})
     return int(raw)
 
@@ -52,7 +55,7 @@ def page_bounds(request: Request, *, default: int = DEFAULT_LIMIT, maximum: int 
     raw_limit = request.query_params.get("limit")
     limit = default
     if raw_limit not in (None, ""):
-        if not raw_limit.isdigit():
+        if not re.fullmatch(r"[0-9]+", raw_limit):
             raise InvalidInput("Validation failed: limit must be a number", fields={"limit": ["not a number"]})
         limit = max(1, min(int(raw_limit[:6]), maximum))
     return PageBounds(

@@ -64,10 +64,11 @@ def account_get_visible(*, account_id: str | int, viewer) -> User:
     from accounts.selectors import user_get_visible
     from twitterclone.errors import NotFound
 
-    try:
-        account_id = int(account_id)
-    except (TypeError, ValueError):
-        raise NotFound("Record not found") from None
+    from .ids import parse_id
+
+    account_id = parse_id(account_id)  # strictly: int() would also take "+1", " 5" and "\u0665"
+    if account_id is None:
+        raise NotFound("Record not found")
     username = User.objects.filter(pk=account_id).values_list("username", flat=True).first()
     if username is None:
         raise NotFound("Record not found")

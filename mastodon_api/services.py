@@ -30,6 +30,8 @@ class RegisteredApp:
 def _redirect_uris(value: str | list[str] | None) -> list[str]:
     if value is None or value == "" or value == []:
         raise InvalidInput("Validation failed: Redirect URI can't be blank", fields={"redirect_uris": ["blank"]})
+    if not isinstance(value, (str, list)):
+        raise InvalidInput("Validation failed: Redirect URI must be a string", fields={"redirect_uris": ["type"]})
     items = [value] if isinstance(value, str) else value
     uris: list[str] = []
     for item in items:
@@ -61,7 +63,11 @@ def _redirect_uris(value: str | list[str] | None) -> list[str]:
 
 
 def client_app_create(
-    *, name: str, redirect_uris: str | list[str] | None, scopes: str | list[str] | None = None, website: str = ""
+    *,
+    name: str,
+    redirect_uris: str | list[str] | None,
+    scopes: str | list[str] | None = None,
+    website: str | None = "",
 ) -> RegisteredApp:
     """Registers a Mastodon client app: an OAuth confidential client with its own client id and
     secret. ``redirect_uris`` may be one URI, several separated by whitespace, or a list;
@@ -74,6 +80,14 @@ def client_app_create(
     if len(name) > 60:
         raise InvalidInput("Validation failed: Application name is too long", fields={"client_name": ["too long"]})
     uris = _redirect_uris(redirect_uris)
+    if (
+        scopes is not None
+        and not isinstance(scopes, str)
+        and not (isinstance(scopes, list) and all(isinstance(scope, str) for scope in scopes))
+    ):
+        raise InvalidInput("Validation failed: Scopes must be a string", fields={"scopes": ["type"]})
+    if website is not None and not isinstance(website, str):
+        raise InvalidInput("Validation failed: Website must be a string", fields={"website": ["type"]})
     requested = parse_scopes(scopes) or ["read"]
     unknown = unknown_scopes(requested)
     if unknown:

@@ -72,7 +72,9 @@ def _ours_bookmarks(request, *args, **kwargs):
 ID = r"(?P<{}>[^/]+)"
 ACCOUNT = ID.format("account_id")
 STATUS = ID.format("status_id")
-NOTIFICATION = r"(?P<notification_id>\d{1,18})"  # digits only: our /notifications/read_all and unread_count stay ours
+# Any segment but our /notifications/read_all and unread_count (which stay ours), so that a
+# malformed id is Mastodon's 404, not a path nobody serves.
+NOTIFICATION = r"(?P<notification_id>(?!(?:read_all|unread_count)/?$)[^/]+)"
 
 urlpatterns = [
     # OAuth, apps, instance

@@ -647,12 +647,17 @@ def test_extra_fields_are_ignored_or_refused(case: Case, world: World, django_ca
 def _writable_operations() -> set[tuple[str, str]]:
     from drf_spectacular.generators import SchemaGenerator
 
+    from tests.test_hostile_input import is_mastodon_only
+
     schema = SchemaGenerator().get_schema(request=None, public=True)
+    # The Mastodon API's writes take named parameters, not our model serializers' bodies (its
+    # profile update goes through ProfileUpdateSerializer, covered here by PATCH /users/me); their
+    # bodies are walked by mastodon_api/tests/test_schema_walk.py.
     return {
         (method, path)
         for path, operations in schema["paths"].items()
-        for method in operations
-        if method in ("post", "patch", "put")
+        for method, operation in operations.items()
+        if method in ("post", "patch", "put") and not is_mastodon_only(operation)
     }
 
 

@@ -43,10 +43,11 @@ class JsonErrorMiddleware:
         if len(request.META.get("QUERY_STRING", "")) > 4096:
             return error_json_response(414, "uri_too_long", "The query string is too long.", request=request)
         response = self.get_response(request)
-        if is_api_path(request.path) and response.status_code in (404, 405) and not _is_json(response):
+        if response.status_code in (404, 405) and not _is_json(response) and _answers_json(request):
             if response.status_code == 404:
                 return error_json_response(404, "not_found", "Not found.", request=request)
-            return error_json_response(405, "method_not_allowed", "Method not allowed.", request=request)
+            allow = {"Allow": response["Allow"]} if response.has_header("Allow") else {}
+            return error_json_response(405, "method_not_allowed", "Method not allowed.", request=request, headers=allow)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -65,6 +66,15 @@ class JsonErrorMiddleware:
         response = error_json_response(500, "server_error", "An internal error occurred.", request=request)
         response._has_been_logged = True  # logged above, with the traceback: django.request need not
         return response
+
+
+def _answers_json(request: HttpRequest) -> bool:
+    """API paths, and the Mastodon API's JSON documents outside /api/ (nodeinfo, OAuth metadata)."""
+    if is_api_path(request.path):
+        return True
+    from mastodon_api.urls import speaks_mastodon
+
+    return request.path.startswith(("/.well-known/", "/nodeinfo/")) and speaks_mastodon(request)
 
 
 def _is_json(response: HttpResponse) -> bool:

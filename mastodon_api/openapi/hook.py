@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 
 from .components import COMPONENTS, ref
-from .operations import FORM, JSON, MULTIPART, OPERATIONS, Operation
+from .operations import JSON, OPERATIONS, Operation
 
 SCHEME = "mastodonOAuth"
 TAG = {
@@ -118,7 +118,10 @@ def build_operation(op: Operation) -> dict[str, Any]:
     if op.body is not None:
         operation["requestBody"] = {
             "required": op.body_required,
-            "content": {media: {"schema": copy.deepcopy(op.body)} for media in (JSON, FORM, MULTIPART)},
+            "content": {
+                media: {"schema": copy.deepcopy(op.body if media == JSON else op.form_body or op.body)}
+                for media in op.media_types
+            },
         }
     responses: dict[str, Any] = {}
     if op.response is not None:

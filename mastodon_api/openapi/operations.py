@@ -13,7 +13,7 @@ from typing import Any
 
 from twitterclone.schema import NOT_BLANK_PATTERN
 
-from .components import ID, array, nullable, obj, ref
+from .components import array, nullable, obj, ref
 
 Schema = dict[str, Any]
 
@@ -33,7 +33,9 @@ class Operation:
     anonymous: bool = False  # may be called without a token
     any_token: bool = False  # any token of the app, with or without a user (no scope needed)
     parameters: tuple[Schema, ...] = ()
-    body: Schema | None = None  # JSON or form
+    body: Schema | None = None  # JSON, form or multipart
+    form_body: Schema | None = None  # the form's (and multipart's) flat keys, where they differ from JSON's
+    media_types: tuple[str, ...] = (JSON, FORM, MULTIPART)
     body_required: bool = True
     paginated: bool = False  # Mastodon's max_id/since_id/min_id/limit and a Link header
     errors: tuple[str, ...] = ()  # statuses beyond the generic ones (see hook.generic_errors)
@@ -57,6 +59,8 @@ def path_param(name: str, schema: Schema, description: str) -> Schema:
 
 
 PAGE_ID = {"type": "string", "pattern": "^[0-9]{1,18}$"}
+# An id in a body: a string of digits, or a JSON integer (mastodon_api.pagination.parse_id).
+BODY_ID = {"oneOf": [PAGE_ID, {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}]}
 PAGINATION = (
     query("max_id", PAGE_ID, "Items older than this id (the `next` link sets it)."),
     query("since_id", PAGE_ID, "The newest items newer than this id."),
@@ -65,6 +69,23 @@ PAGINATION = (
 )
 LIMIT = PAGINATION[3]
 BOOLEAN_QUERY = {"type": "boolean"}
+# A boolean in a form (everything there is a string): the words the views accept.
+TRUE_WORDS, FALSE_WORDS = ["true", "1", "on", "yes"], ["false", "0", "off", "no"]
+FORM_BOOLEAN = {"type": "string", "enum": TRUE_WORDS + FALSE_WORDS}
+
+
+def form_flat(schema: Schema) -> Schema:
+    """A JSON body's schema as a form's: booleans as their words (an ``enum`` of one value keeps its
+    meaning: ``[false]`` is the false words)."""
+    properties = {}
+    for name, prop in schema["properties"].items():
+        if prop.get("type") == "boolean":
+            words = {True: TRUE_WORDS, False: FALSE_WORDS}
+            allowed = [w for value in prop.get("enum", [True, False]) for w in words[value]]
+            prop = {**{k: v for k, v in prop.items() if k != "enum"}, "type": "string", "enum": allowed}
+        properties[name] = prop
+    return {**schema, "properties": properties}
+
 
 ACCOUNT_ID = path_param("account_id", {"type": "string", "minLength": 1}, "The account's id (404 when unknown).")
 STATUS_ID = path_param("status_id", {"type": "string", "minLength": 1}, "The status's id (404 when unknown).")
@@ -76,7 +97,7 @@ STATUS_TEXT = {"type": "string", "maxLength": 280, "pattern": NOT_BLANK_PATTERN,
 STATUS_CREATE = obj(
     {"status": STATUS_TEXT},
     {
-        "in_reply_to_id": nullable(ID),
+        "in_reply_to_id": {**BODY_ID, "nullable": True},
         "visibility": {
             "type": "string",
             "enum": ["public", "unlisted", "private"],
@@ -90,10 +111,11 @@ STATUS_CREATE = obj(
             "pattern": r"^\s*$",
             "description": "Only empty: content warnings are not supported here (422 otherwise).",
         },
-        "language": nullable({"type": "string", "maxLength": 16, "description": "Accepted, not stored."}),
+        "language": nullable({"type": "string", "description": "Accepted, not stored."}),
     },
     additionalProperties=True,
 )
+STATUS_CREATE_FORM = form_flat(STATUS_CREATE)
 STATUS_EDIT = obj({"status": STATUS_TEXT}, additionalProperties=True)
 
 APP_CREATE = obj(
@@ -145,11 +167,34 @@ UPDATE_CREDENTIALS = obj(
         ),
     },
 )
-MARKER_POSITION = obj({"last_read_id": PAGE_ID})
-MARKERS_SAVE = obj(
+UPDATE_CREDENTIALS_FORM = form_flat(
+    obj(
+        {},
+        {
+            **{
+                name: schema
+                for name, schema in UPDATE_CREDENTIALS["properties"].items()
+                if name not in ("fields_attributes", "source")
+            },
+            **{
+                f"source[{name}]": schema
+                for name, schema in UPDATE_CREDENTIALS["properties"]["source"]["properties"].items()
+            },
+            **{
+                f"fields_attributes[{index}][{key}]": {"type": "string"}
+                for index in range(4)
+                for key in ("name", "value")
+            },
+        },
+        description="A form's flat keys: `source[privacy]`, `fields_attributes[0][name]`, ...",
+    )
+)
+MARKER_POSITION = obj({"last_read_id": BODY_ID})
+MARKERS_SAVE = obj({}, {"home": MARKER_POSITION, "notifications": MARKER_POSITION})
+MARKERS_SAVE_FORM = obj(
     {},
-    {"home": MARKER_POSITION, "notifications": MARKER_POSITION},
-    description='JSON `{"home": {"last_read_id": "1"}}`, or the form\'s `home[last_read_id]=1`.',
+    {"home[last_read_id]": PAGE_ID, "notifications[last_read_id]": PAGE_ID},
+    description="A form's flat keys.",
 )
 
 TOKEN_REQUEST = obj(
@@ -416,6 +461,8 @@ OPERATIONS: tuple[Operation, ...] = (
         ref("MastodonCredentialAccount"),
         scopes=("write:accounts",),
         body=UPDATE_CREDENTIALS,
+        form_body=UPDATE_CREDENTIALS_FORM,
+        body_required=False,
         description="Form, multipart (with `avatar`) or JSON, through the validation of `PATCH /api/v1/users/me`. "
         "What we cannot store (a header image, a locked or bot account, default post settings) is accepted "
         "only with the value we already show; otherwise 422.",
@@ -521,6 +568,7 @@ OPERATIONS: tuple[Operation, ...] = (
         ref("MastodonStatus"),
         scopes=("write:statuses",),
         body=STATUS_CREATE,
+        form_body=STATUS_CREATE_FORM,
         parameters=(
             {
                 "name": "Idempotency-Key",
@@ -748,7 +796,8 @@ OPERATIONS: tuple[Operation, ...] = (
         EMPTY_OBJECT,
         scopes=("write:notifications",),
         parameters=(NOTIFICATION_ID,),
-        description="Idempotent: `{}` also when it is already gone.",
+        errors=("404",),
+        description="Idempotent: `{}` also when it is already gone (404 only for what is not an id).",
     ),
     # --- Markers -------------------------------------------------------------------------------
     Operation(
@@ -774,7 +823,11 @@ OPERATIONS: tuple[Operation, ...] = (
         ref("MastodonMarkers"),
         scopes=("write:statuses",),
         body=MARKERS_SAVE,
+        form_body=MARKERS_SAVE_FORM,
         body_required=False,
+        # Multipart works too, but is not listed: nothing here is a file, and daphne (the test
+        # server) answers a POST multipart body without parts with its own bare 400.
+        media_types=(JSON, FORM),
         description="Answers the markers saved; each save bumps its `version`.",
     ),
     # --- Search, trends, preferences ----------------------------------------------------------

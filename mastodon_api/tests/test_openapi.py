@@ -31,9 +31,24 @@ def schema():
 
 
 def _template(regex: str) -> str:
+    """``^api/v1/accounts/(?P<account_id>[^/]+)/?$`` as ``/api/v1/accounts/{account_id}``."""
     path = regex.removeprefix("^").removesuffix("$").removesuffix("/?")
-    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", path)
-    return "/" + path.replace("\\", "")
+    out, i = "", 0
+    while i < len(path):
+        named = re.match(r"\(\?P<(\w+)>", path[i:])
+        if not named:
+            out += path[i]
+            i += 1
+            continue
+        depth, j = 0, i
+        while True:  # to the group's closing parenthesis (groups nest: lookaheads, alternatives)
+            depth += {"(": 1, ")": -1}.get(path[j], 0) if path[j - 1] != "\\" else 0
+            j += 1
+            if depth == 0:
+                break
+        out += "{" + named.group(1) + "}"
+        i = j
+    return "/" + out.replace("\\", "")
 
 
 def _methods(callback) -> list[str]:

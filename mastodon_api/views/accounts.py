@@ -15,6 +15,7 @@ from twitterclone.errors import NotFound
 from .. import presenters
 from ..base import MastodonView
 from ..entities import StatusRenderer, relationship
+from ..ids import parse_id
 from ..pagination import keyset_page, page_bounds, paginated
 from ..selectors import account_get_visible, last_status_at_for, relationships_for
 
@@ -131,7 +132,7 @@ class RelationshipsView(MastodonView):
 
     def get(self, request: Request) -> Response:
         raw = request.query_params.getlist("id[]") or request.query_params.getlist("id")
-        ids = [int(value) for value in raw[:40] if value.isdigit() and len(value) < 19]
+        ids = [parsed for parsed in map(parse_id, raw[:40]) if parsed is not None]
         users = relationships_for(viewer=request.user, ids=ids)
         return Response([relationship(user, viewer=request.user) for user in users])
 

@@ -55,6 +55,9 @@ def _refuse_unstorable(data: Any) -> None:
                 f"Validation failed: {flag} cannot be changed here (every account is {flag}={str(ours).lower()})",
                 fields={flag: ["not supported"]},
             )
+    source = data.get("source")
+    if source is not None and not isinstance(source, dict):
+        raise InvalidInput("Validation failed: source must be an object", fields={"source": ["type"]})
     for key, allowed in FIXED_SOURCE.items():
         value = nested_param(data, "source", key)
         if value is None:

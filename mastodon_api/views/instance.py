@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -114,6 +115,7 @@ class InstanceV2View(MastodonView):
         )
 
 
+@csrf_exempt  # a read-only JSON document: any other method is a 405, not a CSRF page
 @require_GET
 def nodeinfo_links(request: HttpRequest) -> JsonResponse:
     """/.well-known/nodeinfo: where the nodeinfo document is."""
@@ -129,6 +131,7 @@ def nodeinfo_links(request: HttpRequest) -> JsonResponse:
     )
 
 
+@csrf_exempt
 @require_GET
 def nodeinfo(request: HttpRequest) -> JsonResponse:
     """/nodeinfo/2.0. We do not federate: ``protocols`` is empty."""

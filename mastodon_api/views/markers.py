@@ -11,8 +11,8 @@ from twitterclone.errors import InvalidInput
 
 from .. import presenters
 from ..base import MastodonView, list_param, nested_param
+from ..ids import parse_id
 from ..models import Marker
-from ..pagination import MAX_ID
 from ..selectors import markers_for
 from ..services import markers_save
 
@@ -32,10 +32,10 @@ def _last_read_id(value: Any, timeline: str) -> int:
     name = f"{timeline}[last_read_id]"
     if value in (None, ""):
         raise InvalidInput("Validation failed: Last read ID can't be blank", fields={name: ["blank"]})
-    text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-    if not text.isdigit() or int(text) > MAX_ID:
+    parsed = parse_id(value)
+    if parsed is None:
         raise InvalidInput("Validation failed: Last read ID must be an id", fields={name: ["not an id"]})
-    return int(text)
+    return parsed
 
 
 class MarkersView(MastodonView):
@@ -53,7 +53,12 @@ class MarkersView(MastodonView):
         data = request.data
         positions = {}
         for timeline in Marker.Timeline.values:
-            present = isinstance(data.get(timeline), dict) or any(
+            value = data.get(timeline)
+            if value is not None and not isinstance(value, dict):
+                raise InvalidInput(
+                    f"Validation failed: {timeline} must be an object with last_read_id", fields={timeline: ["type"]}
+                )
+            present = value is not None or any(
                 key.startswith(f"{timeline}[") for key in getattr(data, "keys", lambda: [])()
             )
             if present:

@@ -11,6 +11,7 @@ from twitterclone.errors import NotFound
 
 from .. import entities
 from ..base import MastodonView
+from ..ids import parse_id
 from ..pagination import keyset_page, page_bounds, paginated
 
 SHOWN_TYPES = set(entities.NOTIFICATION_TYPES_OUT)  # room_live has no Mastodon counterpart
@@ -40,7 +41,8 @@ class NotificationsView(MastodonView):
         queryset = notifications_for(recipient_id=request.user.pk).filter(type__in=types)
         account_id = request.query_params.get("account_id")
         if account_id:
-            queryset = queryset.filter(actor_id=int(account_id)) if account_id.isdigit() else queryset.none()
+            actor_id = parse_id(account_id)
+            queryset = queryset.filter(actor_id=actor_id) if actor_id is not None else queryset.none()
         rows = keyset_page(queryset, bounds)
         data, keys = _render(request, rows)
         return paginated(request, data, keys)
@@ -53,12 +55,9 @@ class NotificationView(MastodonView):
 
     def get(self, request: Request, notification_id: str) -> Response:
         row = None
-        if notification_id.isdigit() and len(notification_id) < 19:
-            row = (
-                notifications_for(recipient_id=request.user.pk)
-                .filter(pk=int(notification_id), type__in=SHOWN_TYPES)
-                .first()
-            )
+        parsed = parse_id(notification_id)
+        if parsed is not None:
+            row = notifications_for(recipient_id=request.user.pk).filter(pk=parsed, type__in=SHOWN_TYPES).first()
         data = _render(request, [row])[0] if row is not None else []
         if not data:
             raise NotFound("Record not found")
@@ -66,13 +65,16 @@ class NotificationView(MastodonView):
 
 
 class NotificationDismissView(MastodonView):
-    """POST /api/v1/notifications/:id/dismiss: deletes that notification (idempotent: 200 {})."""
+    """POST /api/v1/notifications/:id/dismiss: deletes that notification (idempotent: 200 {} for
+    any id, 404 for what is not an id)."""
 
     scopes = {"POST": "write:notifications"}
 
     def post(self, request: Request, notification_id: str) -> Response:
-        if notification_id.isdigit() and len(notification_id) < 19:
-            notification_dismiss(recipient_id=request.user.pk, notification_id=int(notification_id))
+        parsed = parse_id(notification_id)
+        if parsed is None:
+            raise NotFound("Record not found")
+        notification_dismiss(recipient_id=request.user.pk, notification_id=parsed)
         return Response({})
 
 

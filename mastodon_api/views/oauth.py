@@ -16,6 +16,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from oauth2_provider.http import OAuth2ResponseRedirect
 from oauth2_provider.views import AuthorizationView, RevokeTokenView, TokenView
@@ -64,7 +65,7 @@ class AppsView(MastodonView):
             name=data.get("client_name", ""),
             redirect_uris=redirect_uris,
             scopes=scopes,
-            website=data.get("website") or "",
+            website=data.get("website"),
         )
         return Response(_app_json(registered.app, client_secret=registered.client_secret))
 
@@ -170,6 +171,7 @@ class MastodonRevokeView(RevokeTokenView):
         return response
 
 
+@csrf_exempt  # a read-only JSON document: any other method is a 405, not a CSRF page
 @require_GET
 def authorization_server_metadata(request: HttpRequest) -> JsonResponse:
     """/.well-known/oauth-authorization-server (RFC 8414), as Mastodon 4.3 serves it."""

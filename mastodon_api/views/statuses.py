@@ -18,22 +18,39 @@ from tweets.selectors import (
     tweet_liked_by,
     tweet_retweeted_by,
 )
-from twitterclone.errors import InvalidInput
+from twitterclone.errors import InvalidInput, NotFound
 
 from .. import presenters
 from ..base import MastodonView
 from ..entities import VISIBILITY_IN, StatusRenderer
+from ..ids import parse_id
 from ..pagination import keyset_page, page_bounds, paginated
 
 IDEMPOTENCY_SECONDS = 3600
 
 
 def _id(value: Any, name: str) -> int | None:
-    if value in (None, ""):
+    if value is None or value == "":
         return None
-    if not str(value).isdigit() or len(str(value)) > 18:
+    parsed = parse_id(value)
+    if parsed is None:
         raise InvalidInput(f"Validation failed: {name} is not a status id", fields={name: ["invalid"]})
-    return int(value)
+    return parsed
+
+
+BOOLEAN_WORDS = ("true", "false", "1", "0", "on", "off", "yes", "no")
+
+
+def _refuse_malformed_extras(data: Any) -> None:
+    """``sensitive`` and ``language`` are accepted and not stored, but must still be what they
+    say: a boolean (or a form's word for one) and a string."""
+    sensitive = data.get("sensitive")
+    words = isinstance(sensitive, str) and sensitive.strip().lower() in BOOLEAN_WORDS
+    if sensitive not in (None, "") and not isinstance(sensitive, bool) and not words:
+        raise InvalidInput("Validation failed: sensitive must be a boolean", fields={"sensitive": ["invalid"]})
+    language = data.get("language")
+    if language is not None and not isinstance(language, str):
+        raise InvalidInput("Validation failed: language must be a string", fields={"language": ["invalid"]})
 
 
 def _refuse_unsupported(data: Any) -> None:
@@ -47,7 +64,10 @@ def _refuse_unsupported(data: Any) -> None:
 
 
 def _visible(request: Request, status_id: str) -> Tweet:
-    return tweet_get_visible(tweet_id=status_id, viewer=request.user)
+    tweet_id = parse_id(status_id)  # strictly: int() would also take "+1", " 5" and "\u0665"
+    if tweet_id is None:
+        raise NotFound("Record not found")
+    return tweet_get_visible(tweet_id=tweet_id, viewer=request.user)
 
 
 def _render(request: Request, tweet_id: int) -> dict[str, Any]:
@@ -93,10 +113,13 @@ class StatusCreateView(MastodonView):
     def _create(self, request: Request) -> Tweet:
         data = request.data
         _refuse_unsupported(data)
-        visibility = data.get("visibility") or "public"
-        if visibility not in VISIBILITY_IN:
+        _refuse_malformed_extras(data)
+        visibility = data.get("visibility")
+        visibility = "public" if visibility is None or visibility == "" else visibility
+        if not isinstance(visibility, str) or visibility not in VISIBILITY_IN:
             raise InvalidInput(
-                "Validation failed: visibility must be public, unlisted or private", fields={"visibility": [visibility]}
+                "Validation failed: visibility must be public, unlisted or private",
+                fields={"visibility": [str(visibility)]},
             )
         text = data.get("status")
         if not isinstance(text, str):
