@@ -165,6 +165,7 @@ def run_janus(
         argv = [binary, "-C", str(config), "-F", str(directory), "-o", "-L", str(log_path), "-N", *(extra_args or [])]
         process = subprocess.Popen(
             argv,
+            preexec_fn=_die_with_parent,
             cwd=directory,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -189,6 +190,25 @@ def run_janus(
             stop_janus(process)
 
 
+def _load_prctl():
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()  # looked up before any fork: the child only calls it
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: Linux sends it SIGTERM when the process that started it dies
+    (a test run killed, a terminal closed), so no Janus outlives its owner."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def stop_janus(process: subprocess.Popen, timeout: float = 10.0) -> None:
     """SIGTERM (Janus shuts down cleanly), SIGKILL after ``timeout``."""
     if process.poll() is not None:
@@ -199,3 +219,22 @@ def stop_janus(process: subprocess.Popen, timeout: float = 10.0) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(5)
+
+
+def main() -> None:
+    """``python -m deploy.janus_config``: runs Janus for local development until Ctrl-C (or
+    SIGTERM) and prints the settings to export before ``./dev.sh``."""
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with run_janus() as janus:
+        print("# Janus is running; in another shell:", flush=True)
+        for name, value in janus.as_settings().items():
+            print(f"export {name}={value}", flush=True)
+        print(f"# log: {janus.log_path}", flush=True)
+        try:
+            janus.process.wait()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -35,7 +35,7 @@ from ..models import SPEAKING_ROLES, Participant, RoomState
 from .backend import BACKEND_JANUS, BACKEND_P2P, janus_client, janus_enabled, mountpoint_secret, public_url, room_secret
 from .backend import token_ttl_seconds as _ttl
 from .janus import AUDIOBRIDGE, AUDIOBRIDGE_NO_SUCH_ROOM, STREAMING, JanusClient, JanusError
-from .tokens import sign_token, token_holder
+from .tokens import sign_token, token_expiry, token_holder
 
 logger = logging.getLogger("twitterclone.rooms.media")
 
@@ -128,7 +128,11 @@ def _allow(client: JanusClient, room_id: int, token: str) -> None:
 
 def _revoke(client: JanusClient, room_id: int, holders: set[int] | None, *, keep: set[int] = frozenset()) -> int:
     """Removes from the room's ``allowed`` list the tokens of ``holders`` (user ids), or, with
-    ``holders=None``, of everyone not in ``keep``. Returns how many were removed."""
+    ``holders=None``, of everyone not in ``keep`` and every expired token. Returns how many
+    were removed."""
+    import time
+
+    now = time.time()
     secret = room_secret(room_id)
     with client.handle(AUDIOBRIDGE) as bridge:
         try:
@@ -143,7 +147,8 @@ def _revoke(client: JanusClient, room_id: int, holders: set[int] | None, *, keep
             if holder is None or holder[0] != room_id:
                 continue
             user_id = holder[1]
-            if (holders is not None and user_id in holders) or (holders is None and user_id not in keep):
+            expired = (token_expiry(token) or 0) < now
+            if (holders is not None and user_id in holders) or (holders is None and (user_id not in keep or expired)):
                 doomed.append(token)
         if doomed:
             bridge.audiobridge_allowed(room=room_id, secret=secret, action="remove", tokens=doomed)

@@ -43,3 +43,11 @@ def token_holder(token: str) -> tuple[int, int] | None:
         if match:
             return int(match["room"]), int(match["user"])
     return None
+
+
+def token_expiry(token: str) -> int | None:
+    """The expiry (unix time) a signed token carries, or None if it is not one."""
+    try:
+        return int(token.split(",", 1)[0])
+    except (AttributeError, ValueError):
+        return None

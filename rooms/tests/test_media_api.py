@@ -223,6 +223,23 @@ def test_a_lost_janus_room_is_recreated_by_the_check(auth_client, on_janus):
     assert room.pk in result["repaired"]
     assert janus_room_exists(on_janus, room.pk) and janus_mountpoint_exists(on_janus, room.pk)
     assert media.media_check()["repaired"] == []  # nothing more to do
+    # The check prunes expired tokens from the ACL (a stage member fetched new ones since).
+    from django.conf import settings as django_settings
+
+    from rooms.media.tokens import sign_token
+
+    expired = sign_token(
+        secret=django_settings.JANUS_TOKEN_SECRET,
+        plugin=AUDIOBRIDGE,
+        room_id=room.pk,
+        user_id=room.host.pk,
+        ttl_seconds=-1,
+    )
+    with admin_client(on_janus) as client, client.handle(AUDIOBRIDGE) as bridge:
+        bridge.audiobridge_allowed(room=room.pk, secret=room_secret(room.pk), action="add", tokens=[expired])
+    media.media_check()
+    with admin_client(on_janus) as client, client.handle(AUDIOBRIDGE) as bridge:
+        assert expired not in bridge.audiobridge_allowed(room=room.pk, secret=room_secret(room.pk), action="enable")
     # A stage member's media also recreates a room that is missing (before the check runs).
     media.media_room_teardown(room_id=room.pk)
     assert auth_client(room.host).get(media_url(room)).status_code == 200
