@@ -22,9 +22,11 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from twitterclone.db import statement_cursor
+
 from .hydration import hydrate
 from .models import Bookmark, Like, Tweet, viewer_id_of
-from .visibility import embedded_tweets
+from .visibility import embedded_tweets, has_viewer_state, set_viewer_state
 
 LIKED, BOOKMARKED, RETWEETED = 1, 2, 3
 
@@ -35,7 +37,7 @@ def _viewer_state(viewer_id: int, tweet_ids: list[int]) -> set[tuple[int, int]]:
     else:
         match = f"IN ({', '.join(['%s'] * len(tweet_ids))})"
         params = [viewer_id, *tweet_ids] * 3
-    with connection.cursor() as cursor:
+    with statement_cursor() as cursor:
         cursor.execute(
             f"SELECT {LIKED}, tweet_id FROM {Like._meta.db_table} "  # noqa: S608 - constants and table names only
             f"WHERE user_id = %s AND tweet_id {match} "
@@ -72,13 +74,20 @@ def attach_display_data(tweets: Iterable[Tweet], viewer) -> list[Tweet]:
     everything = list({id(tweet): tweet for tweet in [*tweets, *loaded.values()]}.values())
     # 2-3: hashtags and mentions (cached), and the viewer's own state.
     hydrated = hydrate(everything)
-    state = _viewer_state(viewer_id, sorted(hydrated)) if viewer_id is not None else set()
+    # The viewer's state: already read with the rows of the constant statements; one query
+    # for the others (tweets loaded through the ORM).
+    unknown = [] if viewer_id is None else [tweet for tweet in everything if not has_viewer_state(tweet, viewer_id)]
+    state = _viewer_state(viewer_id, sorted({tweet.pk for tweet in unknown})) if unknown else set()
     for tweet in everything:
         item = hydrated[tweet.pk]
         tweet.display_hashtags = item.hashtags
         tweet.display_mentions = item.mentions
-        if viewer_id is not None:
-            tweet.viewer_liked = (LIKED, tweet.pk) in state
-            tweet.viewer_bookmarked = (BOOKMARKED, tweet.pk) in state
-            tweet.viewer_retweeted = (RETWEETED, tweet.pk) in state
+    for tweet in unknown:
+        set_viewer_state(
+            tweet,
+            viewer_id,
+            liked=(LIKED, tweet.pk) in state,
+            bookmarked=(BOOKMARKED, tweet.pk) in state,
+            retweeted=(RETWEETED, tweet.pk) in state,
+        )
     return tweets

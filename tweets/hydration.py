@@ -26,6 +26,7 @@ from django.db import connection
 
 from accounts.models import User
 from twitterclone import effects
+from twitterclone.db import statement_cursor
 
 from .models import Hashtag, Mention, Tweet, TweetHashtag
 
@@ -61,7 +62,7 @@ def _load(tweet_ids: Sequence[int]) -> dict[int, Hydration]:
         match, params = "= ANY(%s)", [list(tweet_ids)]
     else:
         match, params = f"IN ({_ids_sql(len(tweet_ids))})", list(tweet_ids)
-    with connection.cursor() as cursor:
+    with statement_cursor() as cursor:
         cursor.execute(
             f"SELECT link.tweet_id, tag.name FROM {TweetHashtag._meta.db_table} link "  # noqa: S608 - table names only
             f"JOIN {Hashtag._meta.db_table} tag ON tag.id = link.hashtag_id "

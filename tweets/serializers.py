@@ -8,10 +8,14 @@ silent query per tweet.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from datetime import datetime
 
-from accounts.serializers import UserSummarySerializer
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
+
+from accounts.serializers import UserSummarySerializer, absolute_media_url
 from twitterclone.converters import BIGINT_MAX
 from twitterclone.serializers import StrictSerializer
 
@@ -144,57 +148,89 @@ _SERIALIZERS: dict[str, type[BaseTweetSerializer]] = {}
 
 
 _AUTHOR_FIELD = Tweet._meta.get_field("author")
+_ISO_DATETIMES = api_settings.DATETIME_FORMAT is None or str(api_settings.DATETIME_FORMAT).lower() == ISO_8601
 
 
-def _author_payload(tweet: Tweet, serializer: serializers.BaseSerializer) -> dict:
-    # Authors repeat within a page: render each once per response (the context is shared).
-    # One UserSummarySerializer per response renders them all (instantiating one costs more
-    # than rendering with it).
+class _RenderState:
+    """What every tweet of one response shares, worked out once per response (the serializer
+    context lives that long): the viewer, the request (for absolute avatar URLs), the time
+    zone, and each author's rendered summary (authors repeat within a page)."""
+
+    __slots__ = ("authors", "request", "timezone", "viewer_id")
+
+    def __init__(self, context: dict) -> None:
+        self.request = context.get("request")
+        self.viewer_id = viewer_id_of(getattr(self.request, "user", None)) if self.request is not None else None
+        self.timezone = timezone.get_current_timezone()
+        self.authors: dict[int, dict] = {}
+
+    def datetime(self, value: datetime | None) -> str | None:
+        """DRF's ``DateTimeField`` output (ISO 8601 in the current time zone, ``Z`` for UTC),
+        without its per-value settings lookups."""
+        if value is None:
+            return None
+        if not _ISO_DATETIMES or timezone.is_naive(value):
+            return _DATETIME.to_representation(value)
+        text = value.astimezone(self.timezone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    def author(self, tweet: Tweet) -> dict:
+        """``UserSummarySerializer``'s shape of the tweet's author, built once per author."""
+        if not _AUTHOR_FIELD.is_cached(tweet):
+            raise MissingDisplayData("tweets must be rendered with their author loaded (select_related)")
+        author = tweet.author
+        payload = self.authors.get(author.pk)
+        if payload is None:
+            payload = self.authors[author.pk] = {
+                "id": author.pk,
+                "username": author.username,
+                "display_name": author.display_name,
+                "avatar_url": absolute_media_url(self.request, author.avatar),
+            }
+        return payload
+
+
+def _render_state(serializer: serializers.BaseSerializer) -> _RenderState:
     context = serializer.context
-    if not _AUTHOR_FIELD.is_cached(tweet):
-        raise MissingDisplayData("tweets must be rendered with their author loaded (select_related)")
-    cache = context.setdefault("_tweet_author_payloads", {})
-    author = tweet.author
-    payload = cache.get(author.pk)
-    if payload is None:
-        summary = context.get("_tweet_author_serializer")
-        if summary is None:
-            summary = context["_tweet_author_serializer"] = UserSummarySerializer(context=context)
-        payload = cache[author.pk] = dict(summary.to_representation(author))
-    return payload
+    state = context.get("_tweet_render_state")
+    if state is None:
+        state = context["_tweet_render_state"] = _RenderState(context)
+    return state
 
 
 def _render(tweet: Tweet, serializer: BaseTweetSerializer, kind: type[BaseTweetSerializer]) -> dict:
+    state = _render_state(serializer)
     data = {
         "id": tweet.pk,
         "text": tweet.text,
         "visibility": tweet.visibility,
-        "author": _author_payload(tweet, serializer),
-        "created_at": _DATETIME.to_representation(tweet.created_at),
-        "edited_at": _DATETIME.to_representation(tweet.edited_at) if tweet.edited_at else None,
+        "author": state.author(tweet),
+        "created_at": state.datetime(tweet.created_at),
+        "edited_at": state.datetime(tweet.edited_at),
         "reply_to": tweet.reply_to_id,
         "conversation_id": tweet.conversation_id,
         "like_count": tweet.like_count,
         "retweet_count": tweet.retweet_count,
         "reply_count": tweet.reply_count,
         "quote_count": tweet.quote_count,
-        "hashtags": serializer.get_hashtags(tweet),
-        "mentions": serializer.get_mentions(tweet),
+        "hashtags": _display(tweet, "display_hashtags"),
+        "mentions": _display(tweet, "display_mentions"),
         "hidden": tweet.is_hidden,
     }
-    if serializer._viewer_id() is not None:
-        for name in VIEWER_FIELDS:
-            data[name] = serializer._state(tweet, name)
+    if state.viewer_id is not None:
+        data["liked"] = bool(_display(tweet, "viewer_liked"))
+        data["retweeted"] = bool(_display(tweet, "viewer_retweeted"))
+        data["bookmarked"] = bool(_display(tweet, "viewer_bookmarked"))
     if kind.quote_serializer is None:
         data["quote_of_id"] = tweet.quote_of_id
         data["retweet_of_id"] = tweet.retweet_of_id
         return data
-    for field, kind_name, attr in (
-        ("quote_of", kind.quote_serializer, "display_quote_of"),
-        ("retweet_of", kind.retweet_serializer, "display_retweet_of"),
-    ):
-        referenced = serializer._visible_reference(tweet, attr, field)
-        data[field] = _render(referenced, serializer, _SERIALIZERS[kind_name]) if referenced is not None else None
+    quoted = _display(tweet, "display_quote_of") if tweet.quote_of_id is not None else None
+    data["quote_of"] = _render(quoted, serializer, _SERIALIZERS[kind.quote_serializer]) if quoted is not None else None
+    original = _display(tweet, "display_retweet_of") if tweet.retweet_of_id is not None else None
+    data["retweet_of"] = (
+        _render(original, serializer, _SERIALIZERS[kind.retweet_serializer]) if original is not None else None
+    )
     return data
 
 

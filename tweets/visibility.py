@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
+from twitterclone.db import statement_cursor
 
 from .models import Tweet
 
@@ -55,7 +56,17 @@ AUTHOR_COLUMNS = tuple(
     if field.attname in {"id", "username", "display_name", "avatar", "is_active", "is_suspended"}
 )
 assert tuple(field.attname for field in Tweet._meta.concrete_fields) == TWEET_COLUMNS, "keep the model's order"
-_SELECT = ", ".join([*(f"t.{name}" for name in TWEET_COLUMNS), *(f"a.{name}" for name in AUTHOR_COLUMNS)])
+# The viewer's own state for each row (liked, bookmarked, retweeted), so that the page needs no
+# query for it (``tweets.display`` reads it from here): index probes on the unique constraints.
+# False for an anonymous viewer (NULL matches nothing).
+VIEWER_STATE_COLUMNS = (
+    "EXISTS (SELECT 1 FROM tweets_like vl WHERE vl.user_id = %(viewer)s AND vl.tweet_id = t.id)",
+    "EXISTS (SELECT 1 FROM tweets_bookmark vb WHERE vb.user_id = %(viewer)s AND vb.tweet_id = t.id)",
+    "EXISTS (SELECT 1 FROM tweets_tweet vr WHERE vr.author_id = %(viewer)s AND vr.retweet_of_id = t.id)",
+)
+_SELECT = ", ".join(
+    [*(f"t.{name}" for name in TWEET_COLUMNS), *(f"a.{name}" for name in AUTHOR_COLUMNS), *VIEWER_STATE_COLUMNS]
+)
 _DATETIMES = {TWEET_COLUMNS.index("created_at"), TWEET_COLUMNS.index("edited_at"), TWEET_COLUMNS.index("hidden_at")}
 _BOOLEANS = {TWEET_COLUMNS.index("is_hidden")}
 _AUTHOR_BOOLEANS = {AUTHOR_COLUMNS.index("is_active"), AUTHOR_COLUMNS.index("is_suspended")}
@@ -141,27 +152,50 @@ def _aware(value):
     return timezone.make_aware(parsed, UTC) if timezone.is_naive(parsed) else parsed
 
 
-def _rows_to_tweets(rows: Sequence[tuple]) -> dict[int, Tweet]:
+def _rows_to_tweets(rows: Sequence[tuple], viewer_id: int | None) -> dict[int, Tweet]:
     tweets: dict[int, Tweet] = {}
     authors: dict[int, User] = {}
     width = len(TWEET_COLUMNS)
+    state_at = width + len(AUTHOR_COLUMNS)
+    postgres = connection.vendor == "postgresql"  # typed rows: no conversion needed
     for row in rows:
-        values = list(row[:width])
-        for index in _DATETIMES:
-            values[index] = _aware(values[index])
-        for index in _BOOLEANS:
-            values[index] = bool(values[index])
+        values = row[:width]
+        if not postgres:
+            values = list(values)
+            for index in _DATETIMES:
+                values[index] = _aware(values[index])
+            for index in _BOOLEANS:
+                values[index] = bool(values[index])
         tweet = Tweet.from_db("default", TWEET_COLUMNS, values)
         author_id = row[width]
         author = authors.get(author_id)
         if author is None:
-            author_values = list(row[width:])
-            for index in _AUTHOR_BOOLEANS:
-                author_values[index] = bool(author_values[index])
+            author_values = row[width:state_at]
+            if not postgres:
+                author_values = list(author_values)
+                for index in _AUTHOR_BOOLEANS:
+                    author_values[index] = bool(author_values[index])
             author = authors[author_id] = User.from_db("default", AUTHOR_COLUMNS, author_values)
         tweet.author = author
+        if viewer_id is not None:
+            liked, bookmarked, retweeted = row[state_at:]
+            set_viewer_state(
+                tweet, viewer_id, liked=bool(liked), bookmarked=bool(bookmarked), retweeted=bool(retweeted)
+            )
         tweets[tweet.pk] = tweet
     return tweets
+
+
+def set_viewer_state(tweet: Tweet, viewer_id: int, *, liked: bool, bookmarked: bool, retweeted: bool) -> None:
+    """Records on a loaded tweet whether ``viewer_id`` liked, bookmarked and retweeted it (read
+    with the row; ``tweets.display`` then skips its own query for this tweet)."""
+    tweet.viewer_liked, tweet.viewer_bookmarked, tweet.viewer_retweeted = liked, bookmarked, retweeted
+    tweet.viewer_state_of = viewer_id
+
+
+def has_viewer_state(tweet: Tweet, viewer_id: int) -> bool:
+    """Whether the tweet was loaded with ``viewer_id``'s state (``set_viewer_state``)."""
+    return getattr(tweet, "viewer_state_of", None) == viewer_id
 
 
 def _run(kind: str, *, viewer_id: int | None, ids: Iterable[int], via: Iterable[int] = ()) -> dict[int, Tweet]:
@@ -171,9 +205,9 @@ def _run(kind: str, *, viewer_id: int | None, ids: Iterable[int], via: Iterable[
     params = {"viewer": viewer_id, "ids": _ids_param(ids)}
     if kind == "embedded":
         params["via"] = _ids_param(via)
-    with connection.cursor() as cursor:
+    with statement_cursor() as cursor:
         cursor.execute(_statement(kind), params)
-        return _rows_to_tweets(cursor.fetchall())
+        return _rows_to_tweets(cursor.fetchall(), viewer_id)
 
 
 def home_tweets(*, viewer_id: int, ids: Iterable[int]) -> dict[int, Tweet]:

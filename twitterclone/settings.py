@@ -109,6 +109,12 @@ if IS_POSTGRES:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+    # Constant statements of the hot pages run on server-binding cursors (twitterclone/db.py) and
+    # are prepared once per connection after this many runs; empty disables (transaction poolers).
+    _prepare_threshold = env("DB_PREPARE_THRESHOLD", default="2")
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "prepare_threshold", int(_prepare_threshold) if _prepare_threshold else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Worker threads per server process for HTTP requests (each keeps its own database connection).
 HTTP_WORKER_THREADS = env.int("HTTP_WORKER_THREADS", default=8)

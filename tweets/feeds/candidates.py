@@ -132,13 +132,20 @@ def redis_candidates(*, user_id: int, before: int | None, limit: int) -> list[Ca
     """The newest ``limit`` candidates below ``before`` from the feed merged with the pull
     authors' tweets, or None when the feed does not reach that far (then PostgreSQL must
     answer). Builds the feed first if it is missing."""
-    ensure_feed(user_id)
     upper = f"({before}" if before is not None else "+inf"
-    pipe = redis_client().pipeline(transaction=False)
-    pipe.zrevrangebyscore(feed_key(user_id), upper, "(0", start=0, num=limit)
-    pipe.smembers(pull_authors_key())
-    pipe.exists(all_key(user_id))
-    members, pull_authors, holds_all = pipe.execute()
+    client = redis_client()
+    for attempt in range(2):
+        # One round trip: whether the feed is built, its entries, the pull authors, whether it
+        # holds everything. A feed not built yet is built, then read again.
+        pipe = client.pipeline(transaction=False)
+        pipe.exists(ok_key(user_id))
+        pipe.zrevrangebyscore(feed_key(user_id), upper, "(0", start=0, num=limit)
+        pipe.smembers(pull_authors_key())
+        pipe.exists(all_key(user_id))
+        built, members, pull_authors, holds_all = pipe.execute()
+        if built or attempt:
+            break
+        ensure_feed(user_id)
     if len(members) < limit and not holds_all:
         return None  # below the feed's floor: older entries were trimmed
     candidates = {entry.id: entry for entry in map(parse_member, members)}

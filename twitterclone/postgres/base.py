@@ -19,6 +19,8 @@ from __future__ import annotations
 import select
 
 from django.db.backends.postgresql import base
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
+from django.db.backends.postgresql.psycopg_any import errors
 
 
 def idle_socket_is_quiet(connection) -> bool:
@@ -33,10 +35,39 @@ def idle_socket_is_quiet(connection) -> bool:
         return False
 
 
+class DatabaseOperations(PostgresOperations):
+    def last_executed_query(self, cursor, sql, params):
+        # Statements of ``prepared_cursor`` are bound on the server: log them with their
+        # parameters spelled out, as Django does for the ORM's client-side bound queries.
+        if isinstance(cursor, base.ServerBindingCursor) and not self.connection.features.uses_server_side_binding:
+            try:
+                return self.compose_sql(sql, params)
+            except errors.DataError:
+                return None
+        return super().last_executed_query(cursor, sql, params)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def close_if_health_check_failed(self) -> None:
         if self.pool or self.connection is None or not self.health_check_enabled or self.health_check_done:
             return
         if not idle_socket_is_quiet(self.connection) and not self.is_usable():
             self.close()
         self.health_check_done = True
+
+    def prepared_cursor(self):
+        """A cursor with server-side binding (parameters sent apart from the statement), so that
+        psycopg prepares a statement that this connection runs repeatedly (``prepare_threshold``
+        in OPTIONS): PostgreSQL then parses and plans it once per connection instead of once
+        per request. For the constant statements of the hot pages (``twitterclone.db``); the ORM
+        keeps Django's client-side binding. Queries are logged and wrapped as on any cursor."""
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            cursor = base.ServerBindingCursor(self.connection)
+            tzloader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, base.Format.TEXT)
+            if self.timezone != tzloader.timezone:
+                base.register_tzloader(self.timezone, cursor)
+            return self._prepare_cursor(cursor)

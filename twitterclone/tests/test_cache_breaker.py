@@ -52,3 +52,21 @@ def test_breaker_lets_a_call_through_after_the_fail_fast_period(hung_redis, sett
     with pytest.raises((RedisConnectionError, RedisTimeoutError)):
         cache.get("a")  # tried again for real: Redis is still hung
     assert time.monotonic() - started >= 0.25
+
+
+@pytest.mark.redis
+def test_the_cache_keeps_one_client_and_serves_many_threads(settings):
+    """One redis.Redis per pool (Django builds one per call), shared safely by threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cache = FailFastRedisCache(settings.REDIS_URL, {"KEY_PREFIX": "test-client-reuse"})
+    assert cache._cache.get_client() is cache._cache.get_client(write=True)
+
+    def round_trip(index: int) -> tuple[int, dict]:
+        cache.set(f"k{index}", index, 30)
+        return cache.get(f"k{index}"), cache.get_many([f"k{index}", "missing"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(round_trip, range(64)))
+    assert results == [(index, {f"k{index}": index}) for index in range(64)]
+    cache.delete_many([f"k{index}" for index in range(64)])
