@@ -363,3 +363,19 @@ def test_janus_down_after_commit_never_fails_the_request_and_a_worker_retries(
     assert auth_client(room.host).post(f"{ROOMS}/{room.pk}/end").status_code == 200  # teardown fails quietly
     settings.JANUS_URL = on_janus.url
     media.media_room_teardown(room_id=room.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_without_beat_the_heartbeat_runs_the_media_check(settings, on_janus):
+    """Eager tasks (no Celery beat): the room heartbeat of a server process runs the media check
+    with its presence sweep, so a lost Janus room is recreated there too."""
+    from rooms import heartbeat
+
+    settings.ROOM_PRESENCE_SWEEP_SECONDS = 0.0
+    room = await database_sync_to_async(live_room)()
+    await database_sync_to_async(media.media_room_teardown)(room_id=room.pk)
+    beat = heartbeat._Heartbeat()
+    await beat.beat()
+    assert await database_sync_to_async(janus_room_exists)(on_janus, room.pk)
+    await database_sync_to_async(services.room_end)(room=room, by_user=room.host)
+    await database_sync_to_async(connections.close_all)()
