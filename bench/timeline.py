@@ -9,8 +9,9 @@ from this separate process.
 Each deployment (HTTP server x number of HTTP processes, --server and --workers; 1 and 2
 processes of granian by default) runs in turn on the same data in one run. Prints throughput and
 p50/p95/p99 latency for: home timeline page 1, home timeline page 5, posting a tweet (fan-out
-included: a Celery worker runs beside the servers), a user timeline, and a fixed JSON page of 20
-tweets served by the same deployment without the database (the ceiling); and fan_out: tweets of
+included: a Celery worker runs beside the servers), a user timeline, the Mastodon client API's
+home timeline (``/api/v1/timelines/home`` with an OAuth token of the same users), and a fixed JSON
+page of 20 tweets served by the same deployment without the database (the ceiling); and fan_out: tweets of
 an author with 5,000 followers (all with a Redis feed), the time until each is in every one of
 those feeds (bench/fan_out.py; ``--only fan_out`` runs it alone).
 Two modes: saturation (wrk, closed loop, as fast as the server answers) and a steady offered
@@ -36,6 +37,8 @@ sys.path.insert(0, str(ROOT))
 from bench.fan_out import prepare_fan_out_author, run_fan_out, wait_for_idle_worker  # noqa: E402
 from bench.load import ensure_wrk, run_steady, run_wrk  # noqa: E402
 
+SCENARIOS = ["fixed_json", "home_page1", "home_page5", "user_timeline", "post_tweet", "mastodon_home"]
+
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
@@ -55,12 +58,12 @@ def ensure_database(database_url: str) -> None:
 BENCH_SECRET_KEY = "benchmark-secret-key-" + "x" * 40
 
 
-def setup_django(database_url: str, redis_url: str) -> None:
+def setup_django(database_url: str, redis_url: str, key_prefix: str = "bench") -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ["REDIS_URL"] = redis_url
     os.environ["SECRET_KEY"] = BENCH_SECRET_KEY  # the tokens minted here must verify on the server
     os.environ["ACCESS_TOKEN_LIFETIME_SECONDS"] = "86400"  # a run outlasts the default 5 minutes
-    os.environ["CACHE_KEY_PREFIX"] = "bench"  # the servers': the fan-out scenario builds and reads their feeds
+    os.environ["CACHE_KEY_PREFIX"] = key_prefix  # the servers': the fan-out scenario builds and reads their feeds
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twitterclone.settings")
     import django
 
@@ -76,6 +79,14 @@ def seed_if_needed(args: argparse.Namespace) -> None:
     from accounts.models import User
 
     call_command("migrate", verbosity=0)
+    # The servers (DEBUG=false) serve static files from the manifest that collectstatic writes with
+    # DEBUG=false (the Mastodon API links its default avatar), as ./serve.sh does.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "false", "SECRET_KEY": BENCH_SECRET_KEY, "ALLOWED_HOSTS": "127.0.0.1"},
+        check=True,
+    )
     existing = User.objects.filter(username__startswith=f"seed{args.seed}_").count()
     if existing >= args.users:
         log(f"database already seeded: {existing:,} users")
@@ -94,8 +105,36 @@ def seed_if_needed(args: argparse.Namespace) -> None:
         cursor.execute("VACUUM ANALYZE")
 
 
-def sample_users(args: argparse.Namespace) -> list[tuple[str, str]]:
-    """(username, access token) for a random sample of seeded users who follow someone."""
+BENCH_CLIENT_APP = "bench timeline client"
+
+
+def mastodon_tokens_for(users: list) -> dict[int, str]:
+    """A Mastodon OAuth access token (django-oauth-toolkit's model, as the token endpoint would
+    issue it) for each user, from one client app registered once and reused."""
+    import secrets
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from oauth2_provider.models import AccessToken, Application
+
+    from mastodon_api.services import OOB_URI, client_app_create
+
+    application = Application.objects.filter(name=BENCH_CLIENT_APP).first()
+    if application is None:
+        application = client_app_create(name=BENCH_CLIENT_APP, redirect_uris=[OOB_URI], scopes="read write follow")
+        application = application.app.application
+    expires = timezone.now() + timedelta(days=1)
+    tokens = {}
+    for user in users:
+        raw = secrets.token_urlsafe(32)
+        AccessToken.objects.create(user=user, application=application, token=raw, expires=expires, scope="read")
+        tokens[user.pk] = raw
+    return tokens
+
+
+def sample_users(args: argparse.Namespace) -> list[tuple[str, str, str]]:
+    """(username, access token, Mastodon OAuth token) for a random sample of seeded users who
+    follow someone."""
     from accounts.models import User
     from accounts.services import tokens_for
 
@@ -107,7 +146,8 @@ def sample_users(args: argparse.Namespace) -> list[tuple[str, str]]:
     )
     chosen = rng.sample(candidates, min(args.sample_users, len(candidates)))
     users = User.objects.in_bulk(chosen)
-    return [(users[pk].username, tokens_for(users[pk])["access"]) for pk in chosen]
+    oauth = mastodon_tokens_for([users[pk] for pk in chosen])
+    return [(users[pk].username, tokens_for(users[pk])["access"], oauth[pk]) for pk in chosen]
 
 
 def build_requests(base: str, users: list[tuple[str, str]], client) -> dict[str, list[tuple[str, str, str, str]]]:
@@ -119,8 +159,9 @@ def build_requests(base: str, users: list[tuple[str, str]], client) -> dict[str,
         "home_page5": [],
         "user_timeline": [],
         "post_tweet": [],
+        "mastodon_home": [],
     }
-    for index, (_username, token) in enumerate(users):
+    for index, (_username, token, oauth_token) in enumerate(users):
         headers = {"Authorization": f"Bearer {token}"}
         scenarios["fixed_json"].append(("GET", "/api/v1/bench/fixed", token, ""))
         scenarios["home_page1"].append(("GET", "/api/v1/timeline/home", token, ""))
@@ -139,6 +180,8 @@ def build_requests(base: str, users: list[tuple[str, str]], client) -> dict[str,
         scenarios["user_timeline"].append(("GET", f"/api/v1/users/{other}/tweets", token, ""))
         body = json.dumps({"text": f"benchmark tweet {index} #bench"})
         scenarios["post_tweet"].append(("POST", "/api/v1/tweets", token, body))
+        # The Mastodon client API's home timeline (the same feeds, rendered as Mastodon statuses).
+        scenarios["mastodon_home"].append(("GET", "/api/v1/timelines/home", oauth_token, ""))
     return scenarios
 
 
@@ -162,7 +205,7 @@ def run_deployment(args, env, users, scenarios, server: str, workers: int, fan_o
             with httpx.Client(timeout=60) as client:
                 log("walking pages to find page-5 cursors and warm the feeds...")
                 scenarios.update(build_requests(base, users, client))
-        for name in ["fixed_json", "home_page1", "home_page5", "user_timeline", "post_tweet"]:
+        for name in SCENARIOS:
             if args.only and name not in args.only:
                 continue
             requests = scenarios.get(name)
@@ -233,7 +276,15 @@ def main() -> None:
     parser.add_argument("--steady-duration", type=int, default=20, help="seconds per steady-load run")
     parser.add_argument("--rate", type=float, default=100.0, help="requests per second for the steady runs")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections for saturation runs")
-    parser.add_argument("--only", nargs="*", help="scenarios to run (default: all)")
+    parser.add_argument("--only", nargs="*", help=f"scenarios to run (default: all): {', '.join(SCENARIOS)}, fan_out")
+    parser.add_argument(
+        "--key-prefix",
+        default="bench",
+        help="Redis key prefix of the servers' cache and feeds (another one for a second network on the same Redis db)",
+    )
+    parser.add_argument(
+        "--seed-only", action="store_true", help="seed the network (and the fan-out author) if needed, then stop"
+    )
     parser.add_argument(
         "--workers",
         type=lambda v: [int(x) for x in v.split(",")],
@@ -255,8 +306,12 @@ def main() -> None:
     ensure_wrk()
     subprocess.run(["bash", str(ROOT / "scripts" / "install_nginx.sh")], check=True, capture_output=True)
     ensure_database(args.database_url)
-    setup_django(args.database_url, args.redis_url)
+    setup_django(args.database_url, args.redis_url, args.key_prefix)
     seed_if_needed(args)
+    if args.seed_only:
+        prepare_fan_out_author(args.fan_out_followers)
+        log("seeded; the next run starts with the scenarios")
+        return
     users = sample_users(args)
     log(f"{len(users)} sampled users")
     fan_out = prepare_fan_out_author(args.fan_out_followers) if not args.only or "fan_out" in args.only else None
@@ -272,8 +327,8 @@ def main() -> None:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "BENCHMARK_ENDPOINTS": "true",
         "CELERY_TASK_ALWAYS_EAGER": "false",
-        "CACHE_KEY_PREFIX": "bench",
-        "CHANNEL_LAYER_PREFIX": "bench",
+        "CACHE_KEY_PREFIX": args.key_prefix,
+        "CHANNEL_LAYER_PREFIX": args.key_prefix,
         "LOG_LEVEL": "ERROR",
         "RATE_LIMITS_ENABLED": "false",
         "HTTP_WORKER_THREADS": str(args.threads),
