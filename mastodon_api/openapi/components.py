@@ -39,12 +39,10 @@ def empty_array(description: str) -> Schema:
 
 
 def obj(required: dict[str, Schema], optional: dict[str, Schema] | None = None, **extra: Any) -> Schema:
-    return {
-        "type": "object",
-        "required": list(required),
-        "properties": {**required, **(optional or {})},
-        **extra,
-    }
+    schema: Schema = {"type": "object", "properties": {**required, **(optional or {})}, **extra}
+    if required:  # an empty "required" is not valid OpenAPI 3.0
+        schema["required"] = list(required)
+    return schema
 
 
 NOTIFICATION_TYPES = ["follow", "favourite", "reblog", "mention"]

@@ -97,7 +97,11 @@ STATUS_TEXT = {"type": "string", "maxLength": 280, "pattern": NOT_BLANK_PATTERN,
 STATUS_CREATE = obj(
     {"status": STATUS_TEXT},
     {
-        "in_reply_to_id": {**BODY_ID, "nullable": True},
+        "in_reply_to_id": {
+            "oneOf": [{"type": "string", "pattern": "^([0-9]{1,18})?$"}, BODY_ID["oneOf"][1]],
+            "nullable": True,
+            "description": "The status replied to; empty or null: none.",
+        },
         "visibility": {
             "type": "string",
             "enum": ["public", "unlisted", "private"],
@@ -128,7 +132,7 @@ APP_CREATE = obj(
         },
     },
     {
-        "scopes": {"type": "string", "default": "read", "description": "Space-separated scopes."},
+        "scopes": {"type": "string", "nullable": True, "default": "read", "description": "Space-separated scopes."},
         "website": nullable({"type": "string", "description": "An http(s) URL."}),
     },
 )
@@ -136,8 +140,8 @@ APP_CREATE = obj(
 PROFILE_FIELD = obj(
     {},
     {
-        "name": {"type": "string", "description": "`Website` or `Location` (any case), once each."},
-        "value": {"type": "string"},
+        "name": {"type": "string", "nullable": True, "description": "`Website` or `Location` (any case), once each."},
+        "value": {"type": "string", "nullable": True, "description": "null: empty."},
     },
 )
 UPDATE_CREDENTIALS = obj(
@@ -162,7 +166,7 @@ UPDATE_CREDENTIALS = obj(
             {
                 "privacy": {"type": "string", "enum": ["public"]},
                 "sensitive": {"type": "boolean", "enum": [False]},
-                "language": {"type": "string", "enum": [""], "nullable": True},
+                "language": {"type": "string", "enum": ["", None], "nullable": True},
             },
         ),
     },
@@ -189,12 +193,36 @@ UPDATE_CREDENTIALS_FORM = form_flat(
         description="A form's flat keys: `source[privacy]`, `fields_attributes[0][name]`, ...",
     )
 )
-MARKER_POSITION = obj({"last_read_id": BODY_ID})
+MARKER_POSITION = {**obj({"last_read_id": BODY_ID}), "nullable": True, "description": "null: left as it is."}
 MARKERS_SAVE = obj({}, {"home": MARKER_POSITION, "notifications": MARKER_POSITION})
 MARKERS_SAVE_FORM = obj(
     {},
     {"home[last_read_id]": PAGE_ID, "notifications[last_read_id]": PAGE_ID},
     description="A form's flat keys.",
+)
+
+
+def null_as_absent(
+    schema: Schema, names: tuple[str, ...], *, nested: dict[str, tuple[str, ...]] | None = None
+) -> Schema:
+    """A JSON body's schema where these properties may be null, which the views take as not sent
+    (``avatar: null`` removes the avatar, as in ``PATCH /api/v1/users/me``)."""
+    properties = dict(schema["properties"])
+    for name, inner in (nested or {}).items():
+        properties[name] = null_as_absent(properties[name], inner)
+    for name in names:
+        prop = {**properties[name], "nullable": True}
+        if "enum" in prop:
+            prop["enum"] = [*prop["enum"], None]
+        properties[name] = prop
+    return {**schema, "properties": properties}
+
+
+STATUS_CREATE_JSON = null_as_absent(STATUS_CREATE, ("visibility", "sensitive", "spoiler_text"))
+UPDATE_CREDENTIALS_JSON = null_as_absent(
+    UPDATE_CREDENTIALS,
+    ("avatar", "fields_attributes", "locked", "bot", "discoverable", "hide_collections", "indexable", "source"),
+    nested={"source": ("privacy", "sensitive")},
 )
 
 TOKEN_REQUEST = obj(
@@ -460,7 +488,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Update your profile",
         ref("MastodonCredentialAccount"),
         scopes=("write:accounts",),
-        body=UPDATE_CREDENTIALS,
+        body=UPDATE_CREDENTIALS_JSON,
         form_body=UPDATE_CREDENTIALS_FORM,
         body_required=False,
         description="Form, multipart (with `avatar`) or JSON, through the validation of `PATCH /api/v1/users/me`. "
@@ -489,8 +517,8 @@ OPERATIONS: tuple[Operation, ...] = (
         parameters=(
             query(
                 "id[]",
-                array({"type": "string"}, maxItems=40),
-                "Account ids (`id` works too); unknown ones are left out.",
+                array({"type": "string"}),
+                "Account ids (`id` works too): the first 40; unknown ones are left out.",
             ),
         ),
     ),
@@ -567,7 +595,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Post a status",
         ref("MastodonStatus"),
         scopes=("write:statuses",),
-        body=STATUS_CREATE,
+        body=STATUS_CREATE_JSON,
         form_body=STATUS_CREATE_FORM,
         parameters=(
             {
@@ -839,8 +867,10 @@ OPERATIONS: tuple[Operation, ...] = (
         ref("MastodonSearch"),
         scopes=("read:search",),
         parameters=(
-            query("q", {"type": "string", "maxLength": 200}, "What to look for (empty: nothing)."),
-            query("type", {"type": "string", "enum": ["accounts", "statuses", "hashtags"]}, "Only this kind."),
+            query("q", {"type": "string"}, "What to look for (empty, or over 200 characters: nothing)."),
+            query(
+                "type", {"type": "string", "enum": ["accounts", "statuses", "hashtags"]}, "Only this kind (else 422)."
+            ),
             LIMIT,
         ),
         description="Accounts by username or display-name prefix, statuses with every word, hashtags by the exact tag.",

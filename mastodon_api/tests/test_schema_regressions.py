@@ -159,3 +159,9 @@ def test_markers_and_credentials_objects_of_the_wrong_type_are_a_422(mastodon_cl
 def test_a_falsy_visibility_is_refused_not_taken_as_public(mastodon_client, user):
     response = mastodon_client(user).post("/api/v1/statuses", {"status": "hi", "visibility": 0}, format="json")
     assert response.status_code == 422
+
+
+def test_search_of_an_unknown_type_is_a_422(mastodon_client, user):
+    client = mastodon_client(user)
+    assert client.get("/api/v2/search?q=a&type=people").status_code == 422
+    assert client.get("/api/v2/search?q=a&type=accounts").status_code == 200

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from accounts.selectors import user_search
 from tweets.selectors import hashtag_exists, trends, tweet_search
+from twitterclone.errors import InvalidInput
 
 from .. import presenters
 from ..base import MastodonView
@@ -17,6 +18,7 @@ from ..entities import StatusRenderer
 from ..pagination import page_bounds
 
 MAX_QUERY_LENGTH = 200
+SEARCH_TYPES = ("accounts", "statuses", "hashtags")
 
 
 def _tag(request: Request, name: str, uses: int = 0) -> dict:
@@ -38,6 +40,10 @@ class SearchView(MastodonView):
     def get(self, request: Request) -> Response:
         query = (request.query_params.get("q") or "").strip()
         kind = request.query_params.get("type")
+        if kind not in (None, "", *SEARCH_TYPES):
+            raise InvalidInput(
+                "Validation failed: type must be accounts, statuses or hashtags", fields={"type": [kind]}
+            )
         limit = page_bounds(request).limit
         result: dict[str, list] = {"accounts": [], "statuses": [], "hashtags": []}
         if not query or "\x00" in query or len(query) > MAX_QUERY_LENGTH:
