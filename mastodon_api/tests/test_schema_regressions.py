@@ -165,3 +165,10 @@ def test_search_of_an_unknown_type_is_a_422(mastodon_client, user):
     client = mastodon_client(user)
     assert client.get("/api/v2/search?q=a&type=people").status_code == 422
     assert client.get("/api/v2/search?q=a&type=accounts").status_code == 200
+
+
+@pytest.mark.parametrize("fields", [[None], {"0": None}, ["Website"], {"0": [None, None]}])
+def test_profile_fields_that_are_not_objects_are_a_422(mastodon_client, user, fields):
+    client = mastodon_client(user, scope="read write")
+    response = client.patch("/api/v1/accounts/update_credentials", {"fields_attributes": fields}, format="json")
+    assert response.status_code == 422, response.content

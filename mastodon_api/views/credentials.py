@@ -104,8 +104,9 @@ def _profile_fields(data: Any) -> dict[str, str] | None:
     result = dict.fromkeys(OUR_FIELDS.values(), "")
     seen: set[str] = set()
     for entry in entries:
-        name = entry.get("name") if isinstance(entry, dict) else None
-        value = entry.get("value") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict):  # a null or a string is no field (it was taken as an empty slot)
+            raise _fields_error("each field is an object with name and value", "type")
+        name, value = entry.get("name"), entry.get("value")
         if not isinstance(name, (str, type(None))) or not isinstance(value, (str, type(None))):
             raise _fields_error("a field's name and value are strings", "type")
         name, value = (name or "").strip(), (value or "").strip()
