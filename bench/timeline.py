@@ -296,7 +296,7 @@ def main() -> None:
         type=lambda v: v.split(","),
         default=["granian"],
         help="HTTP servers to compare, e.g. gunicorn,granian,daphne (daphne = twitterclone.asgi with the "
-        "pooled handler, as ./dev.sh serves); default: granian, the production server",
+        "standard Django ASGI handler, as ./dev.sh serves); default: granian, the production server",
     )
     parser.add_argument("--threads", type=int, default=4, help="request threads per HTTP process")
     parser.add_argument("--fan-out-followers", type=int, default=5000, help="followers of the fan-out author")

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf"
 GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
-# "daphne" serves HTTP from twitterclone.asgi (the pooled handler), as ./dev.sh does: for comparison.
+# "daphne" serves HTTP from twitterclone.asgi (Django's ASGI handler), as ./dev.sh does: for comparison.
 HTTP_SERVERS = ("gunicorn", "granian", "daphne")
 DEFAULT_HTTP_SERVER = "granian"  # the production server (docs/deployment.md says why)
 # granian's flags in every layout; docker-compose.yml's web command uses the same (tests/test_compose.py).

@@ -28,6 +28,19 @@ def notifications_for_push(*, notification_ids: list[int]) -> QuerySet[Notificat
     )
 
 
+def notifications_for_display(notifications, *, viewer) -> list:
+    """Attaches to each of these notifications of one recipient (``viewer``) its tweet as that
+    viewer may see it now (``display_tweet``: a Tweet ready for ``TweetSerializer``, or None
+    when it is gone or no longer visible), in a fixed number of queries, and returns them as a
+    list. ``NotificationSerializer`` reads it and runs no query."""
+    notifications = list(notifications)
+    ids = {notification.tweet_id for notification in notifications if notification.tweet_id is not None}
+    tweets = {tweet.pk: tweet for tweet in tweets_visible_to(viewer=viewer, ids=ids)} if ids else {}
+    for notification in notifications:
+        notification.display_tweet = tweets.get(notification.tweet_id)
+    return notifications
+
+
 def tweets_visible_to(*, viewer, ids: set[int]) -> list:
     """The tweets among ``ids`` that ``viewer`` may see now (``Tweet.objects.visible_to``, the
     one visibility rule), ready for ``TweetSerializer`` in a fixed number of queries."""

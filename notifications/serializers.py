@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserSummarySerializer
-from tweets.serializers import TweetSerializer
+from tweets.serializers import MissingDisplayData, TweetSerializer
 
 from .models import Notification, NotificationType
 
@@ -23,10 +23,10 @@ class NotificationTypeField(serializers.ChoiceField):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    """A notification. ``tweet`` comes from the context: ``tweets`` (tweet id to its rendered
-    form, for the tweets the one recipient may see) or ``tweets_by_recipient`` (recipient id to
-    such a map), so a page renders its tweets in a fixed number of queries and a tweet the
-    recipient may no longer see shows as null."""
+    """A notification. Runs no query: its tweet (as the recipient may see it now, or null) is
+    attached where the page is built, by ``notifications.selectors.notifications_for_display``,
+    and rendered as the context's viewer sees it; a notification without it is refused
+    (``MissingDisplayData``)."""
 
     actor = UserSummarySerializer(read_only=True)
     type = NotificationTypeField(choices=NotificationType.choices, read_only=True)
@@ -42,10 +42,14 @@ class NotificationSerializer(serializers.ModelSerializer):
     def get_tweet(self, notification: Notification) -> dict | None:
         if notification.tweet_id is None:
             return None
-        tweets = self.context.get("tweets")
-        if tweets is None:  # notifications of several recipients: each sees the tweet as they may
-            tweets = self.context.get("tweets_by_recipient", {}).get(notification.recipient_id, {})
-        return tweets.get(notification.tweet_id)
+        try:
+            tweet = notification.display_tweet
+        except AttributeError:
+            raise MissingDisplayData(
+                f"notification {notification.pk} has no display_tweet: "
+                "pass it through notifications.selectors.notifications_for_display first"
+            ) from None
+        return TweetSerializer(tweet, context=self.context).data if tweet is not None else None
 
 
 class UnreadCountSerializer(serializers.Serializer):
@@ -61,47 +65,3 @@ class ViewerOnly:
 
     def build_absolute_uri(self, location: str) -> str:
         return location
-
-
-def rendered_tweets(*, viewer, tweet_ids: list[int], request=None) -> dict[int, dict]:
-    """The tweets among ``tweet_ids`` that ``viewer`` may see, in the full tweet shape as that
-    viewer sees it, by id (a fixed number of queries, whatever the number of ids)."""
-    from .selectors import tweets_visible_to
-
-    ids = {tweet_id for tweet_id in tweet_ids if tweet_id is not None}
-    if not ids:
-        return {}
-    context = {"request": request if request is not None else ViewerOnly(viewer)}
-    tweets = tweets_visible_to(viewer=viewer, ids=ids)
-    return {tweet.pk: TweetSerializer(tweet, context=context).data for tweet in tweets}
-
-
-def serialize_notifications(notifications: list[Notification], *, viewer, request=None) -> list[dict]:
-    """Renders notifications of one recipient (``viewer``) with their tweets as that viewer sees them."""
-    tweets = rendered_tweets(viewer=viewer, tweet_ids=[n.tweet_id for n in notifications], request=request)
-    context = {"request": request, "tweets": tweets}
-    return NotificationSerializer(notifications, many=True, context=context).data
-
-
-def notification_payloads(notifications: list[Notification]) -> list[dict]:
-    """The JSON pushed over sockets, one per notification: the same shape as an item of the
-    REST list, each rendered for its own recipient (who must be loaded: ``recipient``).
-
-    One serializer pass for all of them (a fan-out of hundreds costs one, not hundreds); tweets
-    are rendered once per recipient who has any."""
-    import json
-
-    from rest_framework.utils.encoders import JSONEncoder
-
-    tweet_ids_by_recipient: dict[int, list[int]] = {}
-    recipients: dict[int, object] = {}
-    for notification in notifications:
-        if notification.tweet_id is not None:
-            tweet_ids_by_recipient.setdefault(notification.recipient_id, []).append(notification.tweet_id)
-            recipients[notification.recipient_id] = notification.recipient
-    tweets_by_recipient = {
-        recipient_id: rendered_tweets(viewer=recipients[recipient_id], tweet_ids=tweet_ids)
-        for recipient_id, tweet_ids in tweet_ids_by_recipient.items()
-    }
-    data = NotificationSerializer(notifications, many=True, context={"tweets_by_recipient": tweets_by_recipient}).data
-    return json.loads(json.dumps(data, cls=JSONEncoder))

@@ -194,7 +194,6 @@ def push_messages(notification_ids: list[int]) -> list[tuple[str, dict[str, Any]
     their recipients (all their devices), each rendered for its recipient, in a fixed number of
     queries."""
     from .selectors import notifications_for_push
-    from .serializers import notification_payloads
 
     if not notification_ids:
         return []
@@ -204,6 +203,39 @@ def push_messages(notification_ids: list[int]) -> list[tuple[str, dict[str, Any]
         (user_group_name(notification.recipient_id), {"type": "notification.push", "notification": payload})
         for notification, payload in zip(notifications, payloads, strict=True)
     ]
+
+
+def notification_payloads(notifications: list) -> list[dict]:
+    """The JSON pushed over sockets, one per notification: the same shape as an item of the
+    REST list, each rendered for its own recipient (who must be loaded: ``recipient``).
+
+    Notifications without a tweet (a fan-out of hundreds of ``room_live``) are rendered in one
+    serializer pass; those with one are rendered per recipient, with their tweets as that
+    recipient sees them (a fixed number of queries per recipient)."""
+    import json
+
+    from rest_framework.utils.encoders import JSONEncoder
+
+    from .selectors import notifications_for_display
+    from .serializers import NotificationSerializer, ViewerOnly
+
+    rendered: dict[int, dict] = {}
+    by_recipient: dict[int, list] = {}
+    plain = []
+    for index, notification in enumerate(notifications):
+        if notification.tweet_id is None:
+            plain.append((index, notification))
+        else:
+            by_recipient.setdefault(notification.recipient_id, []).append((index, notification))
+    if plain:
+        data = NotificationSerializer([n for _, n in plain], many=True, context={}).data
+        rendered.update(zip([index for index, _ in plain], data, strict=True))
+    for group in by_recipient.values():
+        recipient = group[0][1].recipient
+        items = notifications_for_display([n for _, n in group], viewer=recipient)
+        data = NotificationSerializer(items, many=True, context={"request": ViewerOnly(recipient)}).data
+        rendered.update(zip([index for index, _ in group], data, strict=True))
+    return json.loads(json.dumps([rendered[index] for index in range(len(notifications))], cls=JSONEncoder))
 
 
 def push_after_commit(notification_ids: list[int]) -> None:

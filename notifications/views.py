@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from twitterclone.errors import InvalidInput, NotFound
 
 from . import selectors, services
-from .serializers import NotificationSerializer, UnreadCountSerializer, serialize_notifications
+from .serializers import NotificationSerializer, UnreadCountSerializer
 
 NO_CONTENT = OpenApiResponse(description="Done; no body.")
 TRUE_VALUES = {"true", "1", "yes"}
@@ -41,8 +41,9 @@ class NotificationViewSet(viewsets.GenericViewSet):
         summary="Your notifications, newest first",
     )
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(serialize_notifications(page, viewer=request.user, request=request))
+        page = selectors.notifications_for_display(self.paginate_queryset(self.get_queryset()), viewer=request.user)
+        data = NotificationSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(data)
 
     @extend_schema(responses={204: NO_CONTENT}, tags=["notifications"], summary="Delete all your notifications")
     def clear(self, request: Request) -> Response:

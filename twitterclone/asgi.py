@@ -1,12 +1,16 @@
-"""ASGI entry point: one daphne process serves REST, WebSockets and the admin."""
+"""ASGI entry point: daphne serves WebSockets and the Mastodon streaming paths from it (behind
+nginx in production, where granian serves the REST API through twitterclone/wsgi.py), and
+``./dev.sh`` serves everything from it in one process. HTTP goes to Django's standard ASGI
+handler; socket consumers do their database work on their own threads
+(``twitterclone.socket_threads``), so they never queue behind HTTP requests."""
 
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twitterclone.settings")
 
-from twitterclone.handlers import get_http_application
+from django.core.asgi import get_asgi_application
 
-django_asgi_app = get_http_application()
+django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 

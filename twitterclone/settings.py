@@ -116,8 +116,6 @@ if IS_POSTGRES:
         "prepare_threshold", int(_prepare_threshold) if _prepare_threshold else None
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# Worker threads per server process for HTTP requests (each keeps its own database connection).
-HTTP_WORKER_THREADS = env.int("HTTP_WORKER_THREADS", default=8)
 
 # --- Redis: cache, channel layer, Celery ------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -367,7 +365,8 @@ CORS_EXPOSE_HEADERS = ["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remainin
 WEBSOCKET_ALLOWED_ORIGINS = env.list("WEBSOCKET_ALLOWED_ORIGINS", default=[])
 WEBSOCKET_MAX_FRAME_BYTES = env.int("WEBSOCKET_MAX_FRAME_BYTES", default=64 * 1024)
 # Threads per server process for the sockets' database work (each keeps a database connection);
-# HTTP requests have their own (HTTP_WORKER_THREADS), so neither waits on the other.
+# HTTP views run elsewhere (granian's threads; under daphne, asgiref's shared thread), so neither
+# waits on the other (twitterclone/socket_threads.py).
 WEBSOCKET_DATABASE_THREADS = env.int("WEBSOCKET_DATABASE_THREADS", default=4)
 # Frames a client may send on one socket: a burst, then a steady rate (a token bucket). Frames over
 # it get an `error` frame `rate_limited` and are dropped; after WEBSOCKET_FLOOD_CLOSE_AFTER dropped

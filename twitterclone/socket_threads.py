@@ -1,11 +1,12 @@
 """The threads that WebSocket consumers run their database work on.
 
 Channels' ``database_sync_to_async`` runs every call on asgiref's one thread-sensitive thread,
-shared by the whole process. Under daphne that is also where Django's ASGI handler would run its
-per-request work, so one busy socket could make every HTTP request wait. Socket database work
-runs instead on this bounded pool of its own (``WEBSOCKET_DATABASE_THREADS`` threads, each with
-its own database connection), and HTTP requests on theirs (``twitterclone.handlers``): neither
-waits on the other.
+shared by the whole process. Under daphne that is also where Django's standard ASGI handler runs
+the synchronous views of HTTP requests (``./dev.sh`` serves both from one process), so one busy
+socket could make every HTTP request wait, and the other way round. Socket database work runs
+instead on this bounded pool of its own (``WEBSOCKET_DATABASE_THREADS`` threads, each with its
+own database connection): neither waits on the other. (In production, HTTP is served by granian
+processes of its own: docs/deployment.md.)
 
 Use ``socket_database_sync_to_async(func)`` exactly like ``database_sync_to_async`` (it also
 closes stale connections before and after each call).

@@ -1,20 +1,14 @@
-"""Which threads do what: HTTP requests do all their synchronous work on the HTTP pool (never on
-asgiref's thread-sensitive thread, which the whole process shares), and sockets do their
-database work on their own pool."""
+"""Sockets do their database work on their own pool of threads, never on asgiref's
+thread-sensitive thread, where Django's ASGI handler runs HTTP views: neither waits on the other."""
 
 import asyncio
 import threading
 
 import pytest
 from channels.testing import WebsocketCommunicator
-from django.core import signals
-from django.http import FileResponse
-from django.urls import path as route
 
 from accounts.services import tokens_for
-from twitterclone.handlers import PooledSyncASGIHandler
-
-urlpatterns: list = []  # set by the streaming test (ROOT_URLCONF = this module)
+from twitterclone.socket_threads import socket_database_sync_to_async
 
 
 async def asgi_get(app, path: str) -> tuple[int, bytes]:
@@ -49,55 +43,22 @@ async def asgi_get(app, path: str) -> tuple[int, bytes]:
     return status, body
 
 
-@pytest.fixture
-def thread_log():
-    seen: dict[str, str] = {}
-
-    def started(**kwargs):
-        seen["request_started"] = threading.current_thread().name
-
-    def finished(**kwargs):
-        seen["request_finished"] = threading.current_thread().name
-
-    signals.request_started.connect(started)
-    signals.request_finished.connect(finished)
-    yield seen
-    signals.request_started.disconnect(started)
-    signals.request_finished.disconnect(finished)
-
-
 @pytest.mark.django_db(transaction=True)
-async def test_a_request_signals_and_closes_on_the_http_pool(thread_log):
-    status, _ = await asgi_get(PooledSyncASGIHandler(), "/healthz")
-    assert status == 200
-    assert thread_log["request_started"].startswith("http")
-    assert thread_log["request_finished"].startswith("http")
+async def test_http_is_served_while_socket_database_work_is_busy():
+    """A socket's database call that takes long (here: blocked) holds only a socket thread: an HTTP
+    request through the same ASGI app (Django's standard handler, as ./dev.sh serves) is answered
+    meanwhile."""
+    from twitterclone.asgi import application
 
-
-@pytest.mark.django_db(transaction=True)
-async def test_a_sync_streaming_response_is_read_and_closed_on_the_http_pool(thread_log, settings, tmp_path):
-    readers = []
-    path = tmp_path / "file.txt"
-    path.write_bytes(b"x" * 10_000)
-
-    class Recording:
-        def __init__(self):
-            self.file = open(path, "rb")  # noqa: SIM115
-
-        def read(self, size=-1):
-            readers.append(threading.current_thread().name)
-            return self.file.read(size)
-
-        def close(self):
-            self.file.close()
-
-    global urlpatterns
-    urlpatterns = [route("file", lambda request: FileResponse(Recording()))]
-    settings.ROOT_URLCONF = __name__
-    status, body = await asgi_get(PooledSyncASGIHandler(), "/file")
-    assert (status, body) == (200, b"x" * 10_000)
-    assert readers and all(name.startswith("http") for name in readers)
-    assert thread_log["request_finished"].startswith("http")
+    release = threading.Event()
+    blocked = asyncio.ensure_future(socket_database_sync_to_async(lambda: release.wait(20))())
+    try:
+        status, _ = await asyncio.wait_for(asgi_get(application, "/healthz"), 10)
+        assert status == 200
+        assert not blocked.done()
+    finally:
+        release.set()
+        assert await blocked is True
 
 
 @pytest.mark.django_db(transaction=True)
