@@ -8,8 +8,10 @@ time: about 1.4 ms per home page against 0.4 ms of execution). Each connection b
 thread (Django's connections are per thread; granian and gunicorn run one request at a time per
 thread), so a prepared statement is never shared across threads. Behind a pooler in transaction
 mode (pgbouncer before 1.21), prepared statements break: set ``DB_PREPARE_THRESHOLD`` to an
-empty value there, and these cursors bind on the client like the ORM's. Elsewhere (SQLite) it
-is the ordinary cursor.
+empty value there, and these cursors bind on the client like the ORM's. The statements name
+their columns, so adding a column never invalidates them; a migration that changes the type of
+a column they read makes PostgreSQL refuse the old prepared plan, so restart the servers after
+such a migration (deploys do). Elsewhere (SQLite) it is the ordinary cursor.
 """
 
 from __future__ import annotations
