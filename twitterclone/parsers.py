@@ -3,7 +3,8 @@
 Django's multipart parser skips whatever does not look like a part: a body of garbage, or one
 whose parts never end, parses as no fields at all, so ``PATCH /users/me`` answered 200 to it as
 if the client had sent an empty form. A body must open with the boundary (no preamble; no client
-sends one) and close with the closing delimiter, else it is a 400 ``parse_error``. Bodies are at
+sends one), give every part its headers (with a Content-Disposition) and close with the closing
+delimiter on its own line, else it is a 400 ``parse_error``. Bodies are at
 most ``MAX_REQUEST_BODY_BYTES`` (the middleware refuses larger ones before they are read), so
 reading one into memory to check it is bounded.
 """
@@ -17,7 +18,10 @@ from django.utils.http import parse_header_parameters
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import DataAndFiles, MultiPartParser
 
-MALFORMED = "Malformed multipart body: it must open with the boundary and end with the closing delimiter."
+MALFORMED = (
+    "Malformed multipart body: it must open with the boundary, have a Content-Disposition header in "
+    "every part and end with the closing delimiter."
+)
 
 
 def _boundary(media_type: str | None) -> bytes | None:
@@ -33,4 +37,25 @@ class StrictMultiPartParser(MultiPartParser):
         delimiter = b"--" + boundary if boundary else None
         if delimiter is None or not body.startswith(delimiter) or delimiter + b"--" not in body:
             raise ParseError(MALFORMED)
+        if not _parts_well_formed(body, delimiter):
+            raise ParseError(MALFORMED)
         return super().parse(io.BytesIO(body), media_type, parser_context)
+
+
+def _parts_well_formed(body: bytes, delimiter: bytes) -> bool:
+    """Every part between the delimiters (each on its own line: CRLF before it) has a header block
+    with a Content-Disposition, as Django's parser needs to see it at all (``--b\r\n[]--b--``
+    parsed as no fields). A body of no parts is the closing delimiter alone."""
+    if body.startswith(delimiter + b"--"):
+        return True
+    closing = b"\r\n" + delimiter + b"--"
+    if closing not in body:
+        return False
+    inner = body[len(delimiter) : body.index(closing)]
+    for part in inner.split(b"\r\n" + delimiter):
+        if not part.startswith(b"\r\n") or b"\r\n\r\n" not in part:
+            return False
+        headers = part[2 : part.index(b"\r\n\r\n")].lower()
+        if b"content-disposition:" not in headers:
+            return False
+    return True

@@ -172,3 +172,30 @@ def test_profile_fields_that_are_not_objects_are_a_422(mastodon_client, user, fi
     client = mastodon_client(user, scope="read write")
     response = client.patch("/api/v1/accounts/update_credentials", {"fields_attributes": fields}, format="json")
     assert response.status_code == 422, response.content
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"--xyz\r\n[]--xyz--\r\n",  # a part without headers, the closing delimiter not on its own line
+        b"--xyz\r\n\r\nvalue\r\n--xyz--\r\n",  # a part without a Content-Disposition
+        b'--xyz\r\nContent-Disposition: form-data; name="note"\r\n\r\nhi--xyz--\r\n',
+    ],
+)
+def test_a_garbage_multipart_profile_update_is_a_400_not_an_empty_form(mastodon_client, user, body):
+    client = mastodon_client(user, scope="read write")
+    response = client.generic(
+        "PATCH", "/api/v1/accounts/update_credentials", body, content_type="multipart/form-data; boundary=xyz"
+    )
+    assert response.status_code == 400, response.content
+    assert set(response.json()) == {"error"}
+
+
+def test_a_well_formed_multipart_profile_update_still_works(mastodon_client, user):
+    client = mastodon_client(user, scope="read write")
+    body = b'--xyz\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n--xyz--\r\n'
+    response = client.generic(
+        "PATCH", "/api/v1/accounts/update_credentials", body, content_type="multipart/form-data; boundary=xyz"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["source"]["note"] == "hello"
