@@ -193,7 +193,12 @@ def token_refresh(*, refresh: str) -> dict[str, str]:
     token version, of a revoked family, or its user cannot authenticate. A blacklisted token of a
     live family is a reuse of a rotated token: the family is revoked (committed, although the
     request fails), so neither the thief nor the victim can go on with it. The outstanding-token
-    row is locked, so two concurrent uses of one token cannot both succeed."""
+    row is locked, so concurrent uses of one token are serialised.
+
+    Grace window: within ``REFRESH_TOKEN_REUSE_GRACE_SECONDS`` of its rotation, a rotated token
+    is not reuse: it gets a fresh pair of the same family (a mobile client that sent its refresh
+    twice on a flaky network keeps its session). Every other check still applies (version,
+    family, user), so a token blacklisted by logout or revocation gets nothing."""
     invalid = NotAuthenticated(INVALID_REFRESH, code="token_not_valid")
     try:
         token = _refresh_payload(refresh)
@@ -205,11 +210,16 @@ def token_refresh(*, refresh: str) -> dict[str, str]:
         if outstanding is None:
             raise invalid
         family = TokenFamily.objects.select_for_update().filter(pk=family_id).first() if family_id else None
-        reused = BlacklistedToken.objects.filter(token=outstanding).exists()
-        if reused:
+        blacklisted_at = (
+            BlacklistedToken.objects.filter(token=outstanding).values_list("blacklisted_at", flat=True).first()
+        )
+        grace = timedelta(seconds=settings.REFRESH_TOKEN_REUSE_GRACE_SECONDS)
+        in_grace = blacklisted_at is not None and timezone.now() - blacklisted_at <= grace
+        if blacklisted_at is not None and not in_grace:  # reuse: theft
             if family is not None and family.revoked_at is None:
-                _family_revoke(family, reason="reuse")
+                _family_revoke(family, reason="reuse")  # committed: the request fails after the block
                 logger.warning("refresh token reuse: token family %s of user %s revoked", family.pk, family.user_id)
+            pair = None
         else:
             user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM)).first()
             if (
@@ -218,10 +228,18 @@ def token_refresh(*, refresh: str) -> dict[str, str]:
                 or (family is not None and family.revoked_at is not None)
                 or (family_id is not None and family is None)
             ):
-                raise invalid
-            BlacklistedToken.objects.create(token=outstanding)
-            return tokens_for(user, family=family)
-    raise invalid
+                raise invalid  # nothing written yet
+            if in_grace:
+                # The same client again (two refreshes in flight on a flaky network): a fresh pair
+                # of the same family, not a theft. Logout (family revoked) and revocation (version
+                # bumped) also blacklist, and are refused above.
+                logger.info("refresh token %s presented again within the grace window", token["jti"])
+            else:
+                BlacklistedToken.objects.create(token=outstanding)
+            pair = tokens_for(user, family=family)
+    if pair is None:
+        raise invalid
+    return pair
 
 
 # --- Revoking -------------------------------------------------------------------------------------
