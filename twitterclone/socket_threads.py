@@ -54,20 +54,24 @@ class _SocketDatabaseExecutor(Executor):
 
     def close_connections(self, timeout: float = 10.0) -> None:
         """Closes the database connection of every thread of the pool (tests call it before the
-        test database is flushed or dropped). Each thread runs one closing call: a barrier keeps
-        a thread from taking two."""
+        test database is flushed or dropped), after the work already queued or running there.
+
+        One closing call per possible thread (``max_workers`` of them), held at a barrier of as
+        many parties: the barrier opens only once every thread of the pool holds one, so a
+        thread still busy with earlier work (a socket's clean-up after its test ended) must
+        finish it first. A barrier sized to the threads started so far was not enough: with a
+        thread busy, the pool starts a new one for the extra call and the barrier opened while
+        the busy thread was still writing (a flaky "database table is locked" at teardown)."""
         if self._pool is None:
             return
-        count = self.threads_started
-        if count == 0:
-            return
-        barrier = threading.Barrier(count)
+        parties = self._pool._max_workers
+        barrier = threading.Barrier(parties)
 
         def close() -> None:
             connections.close_all()
             barrier.wait(timeout)
 
-        futures = [self._pool.submit(close) for _ in range(count)]
+        futures = [self._pool.submit(close) for _ in range(parties)]
         for future in futures:
             future.result(timeout + 1)
 

@@ -282,4 +282,7 @@ async def test_suspension_also_closes_the_users_room_sockets(_close_worker_threa
     await database_sync_to_async(user_suspend)(user=speaker, moderator=moderator, reason="spam")
 
     assert await _next_of_type(speaker_socket, "never") == {"closed": CLOSE_SESSION_REVOKED}
+    # Both ends, so each consumer's clean-up (its participant row) runs within the test, not
+    # when the event loop is torn down.
+    await speaker_socket.disconnect()
     await host_socket.disconnect()

@@ -3,12 +3,13 @@ thread-sensitive thread, where Django's ASGI handler runs HTTP views: neither wa
 
 import asyncio
 import threading
+import time
 
 import pytest
 from channels.testing import WebsocketCommunicator
 
 from accounts.services import tokens_for
-from twitterclone.socket_threads import socket_database_sync_to_async
+from twitterclone.socket_threads import _SocketDatabaseExecutor, socket_database_sync_to_async
 
 
 async def asgi_get(app, path: str) -> tuple[int, bytes]:
@@ -85,3 +86,25 @@ async def test_socket_authentication_runs_on_the_socket_threads(monkeypatch):
     assert await communicator.receive_json_from() == {"type": "pong"}
     await communicator.disconnect()
     assert threads and all(name.startswith("socket-db") for name in threads)
+
+
+def test_closing_connections_waits_for_a_thread_still_busy(settings):
+    settings.WEBSOCKET_DATABASE_THREADS = 4
+    executor = _SocketDatabaseExecutor()
+    started, release = threading.Barrier(3), threading.Event()
+    finished = []
+
+    def hold(seconds: float) -> None:
+        started.wait(5)  # two threads started, both in use
+        release.wait(5)
+        time.sleep(seconds)
+        finished.append(seconds)
+
+    quick, slow = executor.submit(hold, 0), executor.submit(hold, 0.5)
+    started.wait(5)
+    release.set()
+    quick.result(5)  # one thread idle again, the other still busy (a socket's clean-up, say)
+    executor.close_connections()
+    assert 0.5 in finished, "close_connections returned while a thread was still working"
+    slow.result(5)
+    executor.pool().shutdown()
