@@ -2,8 +2,8 @@
 
 Every route also answers with a trailing slash, as Mastodon's do (Mastodon.py asks for
 ``/api/v1/instance/``). Where a path exists in both APIs (``/api/v1/notifications``,
-``/api/v1/bookmarks``) a JWT, or no token, goes to ours and a Mastodon OAuth token to Mastodon's
-(``by_token``)."""
+``/api/v1/notifications/unread_count``, ``/api/v1/bookmarks``) a JWT, or no token, goes to ours
+and a Mastodon OAuth token to Mastodon's (``by_token``)."""
 
 from django.urls import re_path
 
@@ -63,6 +63,12 @@ def _ours_notifications(request, *args, **kwargs):
     return NotificationViewSet.as_view({"get": "list", "delete": "clear"})(request, *args, **kwargs)
 
 
+def _ours_unread_count(request, *args, **kwargs):
+    from notifications.views import NotificationViewSet
+
+    return NotificationViewSet.as_view({"get": "unread_count"})(request, *args, **kwargs)
+
+
 def _ours_bookmarks(request, *args, **kwargs):
     from tweets.views import BookmarksView
 
@@ -103,6 +109,7 @@ urlpatterns = [
         route(f"api/v1/accounts/{ACCOUNT}/{action}", accounts.RelationshipActionView.as_view(action=action))
         for action in accounts.RelationshipActionView.ACTIONS
     ],
+    *[route(f"api/v1/{kind}", accounts.BlocksMutesView.as_view(kind=kind)) for kind in accounts.BlocksMutesView.LISTS],
     # Statuses
     route("api/v1/statuses", statuses.StatusCreateView.as_view(), name="status-create"),
     route(f"api/v1/statuses/{STATUS}", statuses.StatusView.as_view(), name="status"),
@@ -130,6 +137,11 @@ urlpatterns = [
         name="notifications",
     ),
     route("api/v1/notifications/clear", notifications.NotificationsClearView.as_view(), name="notifications-clear"),
+    route(
+        "api/v1/notifications/unread_count",
+        by_token(notifications.UnreadCountView.as_view(), _ours_unread_count),
+        name="notifications-unread-count",
+    ),
     route(f"api/v1/notifications/{NOTIFICATION}", notifications.NotificationView.as_view(), name="notification"),
     route(f"api/v1/notifications/{NOTIFICATION}/dismiss", notifications.NotificationDismissView.as_view()),
     # Search, trends, preferences, and empty lists for what we do not have
@@ -141,6 +153,8 @@ urlpatterns = [
         route(path, misc.EmptyListView.as_view(scope=scope, anonymous_methods=anonymous))
         for path, scope, anonymous in [
             ("api/v1/custom_emojis", "read", ("GET",)),
+            ("api/v1/trends/statuses", "read", ("GET",)),
+            ("api/v1/trends/links", "read", ("GET",)),
             ("api/v1/announcements", "read", ()),
             ("api/v1/filters", "read:filters", ()),
             ("api/v2/filters", "read:filters", ()),

@@ -62,6 +62,26 @@ def following_of(*, user, viewer) -> QuerySet:
     return users_with_viewer_state(queryset, viewer)
 
 
+def users_blocked_by(*, user) -> QuerySet:
+    """Active users whom ``user`` blocks, each annotated with ``block_id`` (the key to page by,
+    most recent block first) and ``user``'s relationship to them."""
+    from accounts.models import User
+
+    queryset = (
+        User.objects.active().filter(blocked_by_links__blocker_id=user.pk).annotate(block_id=F("blocked_by_links__id"))
+    )
+    return users_with_viewer_state(queryset, user)
+
+
+def users_muted_by(*, user) -> QuerySet:
+    """Active users whom ``user`` mutes, each annotated with ``mute_id`` (the key to page by,
+    most recent mute first) and ``user``'s relationship to them."""
+    from accounts.models import User
+
+    queryset = User.objects.active().filter(muted_by_links__muter_id=user.pk).annotate(mute_id=F("muted_by_links__id"))
+    return users_with_viewer_state(queryset, user)
+
+
 def blocked_either_way_ids(*, user_id: int) -> set[int]:
     """Ids of the users ``user_id`` blocks or is blocked by."""
     pairs = Block.objects.filter(Q(blocker_id=user_id) | Q(blocked_id=user_id)).values_list("blocker_id", "blocked_id")

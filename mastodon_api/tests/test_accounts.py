@@ -46,3 +46,47 @@ def test_default_avatar_is_served(mastodon_client, user, client):
 
 def test_user_without_posts_has_no_last_status_at(mastodon_client, user):
     assert mastodon_client(user).get("/api/v1/accounts/verify_credentials").json()["last_status_at"] is None
+
+
+def _usernames(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [account["username"] for account in response.json()]
+
+
+def test_blocks_and_mutes_lists_are_the_users_own(mastodon_client, user, other_user):
+    from accounts.tests.factories import UserFactory
+    from social.services import block_create, mute_create
+
+    first, second, third = (UserFactory(username=f"target{n}") for n in range(3))
+    block_create(blocker=user, blocked=first)
+    block_create(blocker=user, blocked=second)
+    mute_create(muter=user, muted=third)
+    block_create(blocker=other_user, blocked=third)
+    client = mastodon_client(user)
+    assert _usernames(client.get("/api/v1/blocks")) == ["target1", "target0"]
+    page = client.get("/api/v1/blocks", {"limit": 1})
+    assert _usernames(page) == ["target1"]
+    next_url = page["Link"].split(">")[0][1:]
+    assert _usernames(client.get(next_url)) == ["target0"]
+    assert _usernames(client.get("/api/v1/mutes")) == ["target2"]
+    assert _usernames(mastodon_client(other_user).get("/api/v1/blocks")) == ["target2"]
+    assert mastodon_client(user, scope="write").get("/api/v1/blocks").status_code == 403
+    assert mastodon_client(user, scope="follow").get("/api/v1/mutes").status_code == 200
+
+
+def test_account_search_following_limit_and_offset(mastodon_client, user):
+    from accounts.tests.factories import UserFactory
+    from social.services import follow_create
+
+    people = [UserFactory(username=f"sam{n}") for n in range(4)]
+    follow_create(follower=user, followee=people[2])
+    client = mastodon_client(user)
+    assert _usernames(client.get("/api/v1/accounts/search", {"q": "sam"})) == ["sam0", "sam1", "sam2", "sam3"]
+    assert _usernames(client.get("/api/v1/accounts/search", {"q": "sam", "limit": 2, "offset": 1})) == ["sam1", "sam2"]
+    assert _usernames(client.get("/api/v1/accounts/search", {"q": "sam", "following": "true"})) == ["sam2"]
+    assert client.get("/api/v1/accounts/search", {"q": "sam", "offset": "x"}).status_code == 422
+
+
+def test_trending_statuses_and_links_are_empty_lists(client):
+    assert client.get("/api/v1/trends/statuses").json() == []
+    assert client.get("/api/v1/trends/links").json() == []

@@ -104,3 +104,33 @@ def test_concurrent_saves_each_bump_the_version_once(mastodon_client):
     marker = Marker.objects.get(user=user)
     assert marker.version == 19
     assert marker.last_read_id in range(100, 120)
+
+
+def test_unread_count_counts_notifications_above_the_marker(mastodon_client, auth_client, user, other_user):
+    from notifications.models import Notification
+    from social.services import block_create, follow_create
+    from tweets.services import like_create, tweet_create
+
+    post = tweet_create(author=user, text="like me")
+    follow_create(follower=other_user, followee=user)
+    like_create(user=other_user, tweet_id=post.pk)
+    third = UserFactory()
+    follow_create(follower=third, followee=user)
+    client = mastodon_client(user)
+    count = "/api/v1/notifications/unread_count"
+    assert client.get(count).json() == {"count": 3}  # no marker: all of them
+    assert client.get(count, {"types[]": ["follow"]}).json() == {"count": 2}
+    assert client.get(count, {"exclude_types[]": ["follow"]}).json() == {"count": 1}
+    assert client.get(count, {"limit": 2}).json() == {"count": 2}
+    oldest = Notification.objects.filter(recipient=user).order_by("id").first()
+    client.post("/api/v1/markers", {"notifications[last_read_id]": str(oldest.pk)})
+    assert client.get(count).json() == {"count": 2}
+    # a like on a post the user can no longer see is not counted (nor listed)
+    stranger_post = tweet_create(author=third, text="mention @" + user.username)
+    block_create(blocker=third, blocked=user)
+    assert Notification.objects.filter(recipient=user, tweet=stranger_post).exists()
+    assert client.get(count).json() == {"count": 2}
+    assert mastodon_client(other_user).get(count).json() == {"count": 0}  # only one's own
+    assert mastodon_client(user, scope="write").get(count).status_code == 403
+    # our API keeps its own unread count (the read flag) with a JWT
+    assert auth_client(user).get(count).json() == {"count": 4}

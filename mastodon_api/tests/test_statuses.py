@@ -83,6 +83,7 @@ def test_post_with_a_form_private_maps_to_followers_and_reply(mastodon_client, a
         {},
         {"status": "hi", "visibility": "direct"},
         {"status": "hi", "spoiler_text": "cw"},
+        {"status": "later", "scheduled_at": "2030-01-01T00:00:00Z"},
         {"status": "hi", "in_reply_to_id": "abc"},
         {"status": ["list"]},
     ],

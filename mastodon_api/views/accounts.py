@@ -8,9 +8,9 @@ from rest_framework.response import Response
 
 from accounts.selectors import user_get_visible, user_search
 from social import services as social
-from social.selectors import followers_of, following_of
+from social.selectors import followers_of, following_of, users_blocked_by, users_muted_by
 from tweets.selectors import user_tweets
-from twitterclone.errors import NotFound
+from twitterclone.errors import InvalidInput, NotFound
 
 from .. import presenters
 from ..base import MastodonView
@@ -138,14 +138,44 @@ class RelationshipsView(MastodonView):
 
 
 class AccountSearchView(MastodonView):
-    """GET /api/v1/accounts/search?q=: accounts whose username or display name starts with q."""
+    """GET /api/v1/accounts/search?q=: accounts whose username or display name starts with q
+    (``accounts.selectors.user_search``); ``following=true`` keeps those the user follows;
+    ``limit`` (default 40, at most 80) and ``offset``."""
 
     scopes = {"GET": "read:accounts"}
+    MAX_OFFSET = 10_000
 
     def get(self, request: Request) -> Response:
         query = (request.query_params.get("q") or "").strip()
+        limit = page_bounds(request, default=40, maximum=80).limit
+        raw_offset = request.query_params.get("offset") or "0"
+        if not raw_offset.isdigit():
+            raise InvalidInput("Validation failed: offset must be a number", fields={"offset": ["not a number"]})
+        offset = min(int(raw_offset[:6]), self.MAX_OFFSET)
         if not query or "\x00" in query:
             return Response([])
-        limit = page_bounds(request).limit
-        users = list(user_search(query=query.split("@")[0], viewer=request.user).order_by("username")[:limit])
-        return Response([presenters.account(request, u) for u in users])
+        users = user_search(query=query.split("@")[0], viewer=request.user)
+        if _true(request, "following"):
+            users = users.filter(viewer_following=True)
+        page = list(users.order_by("username")[offset : offset + limit])
+        return Response([presenters.account(request, u) for u in page])
+
+
+class BlocksMutesView(MastodonView):
+    """GET /api/v1/blocks and /api/v1/mutes: the accounts the user blocks or mutes, most recent
+    first, paged by the block's or mute's id (limit 40 by default, at most 80, as Mastodon)."""
+
+    LISTS = {
+        "blocks": (users_blocked_by, "block_id", ("read:blocks", "follow")),
+        "mutes": (users_muted_by, "mute_id", ("read:mutes", "follow")),
+    }
+    kind = "blocks"
+
+    def initial(self, request, *args, **kwargs):
+        self.scopes = {"GET": self.LISTS[self.kind][2]}
+        super().initial(request, *args, **kwargs)
+
+    def get(self, request: Request) -> Response:
+        select, key, _scopes = self.LISTS[self.kind]
+        users = keyset_page(select(user=request.user), page_bounds(request, default=40, maximum=80), key=key)
+        return paginated(request, [presenters.account(request, u) for u in users], [getattr(u, key) for u in users])

@@ -62,7 +62,8 @@ class SearchView(MastodonView):
 
 
 class TrendingTagsView(MastodonView):
-    """GET /api/v1/trends/tags (also /api/v1/trends): our trends of the last 24 hours."""
+    """GET /api/v1/trends/tags: our trends of the last 24 hours (``/api/v1/trends``, Mastodon's
+    old alias, is our own API's trends)."""
 
     anonymous_methods = ("GET",)
     app_token_methods = ("GET",)

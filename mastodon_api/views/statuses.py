@@ -114,6 +114,9 @@ class StatusCreateView(MastodonView):
         data = request.data
         _refuse_unsupported(data)
         _refuse_malformed_extras(data)
+        if data.get("scheduled_at") not in (None, ""):
+            # Posting at once what was meant for later would be worse than refusing.
+            raise InvalidInput("Validation failed: scheduled statuses are not supported here")
         visibility = data.get("visibility")
         visibility = "public" if visibility is None or visibility == "" else visibility
         if not isinstance(visibility, str) or visibility not in VISIBILITY_IN:
