@@ -44,7 +44,11 @@ BUSINESS_RULE_OPERATIONS = {
 # Operations left out of the run (not JSON over plain HTTP: a WebSocket, event streams, browser pages).
 EXCLUDED_OPERATIONS = {"/api/v1/streaming", "^/api/v1/streaming/", "/oauth/authorize", "/oauth/login"}
 # The paths both APIs serve, where a parameter of one API is ignored by the other.
-SHARED_PATH_OPERATIONS = {("/api/v1/notifications", "GET"), ("/api/v1/bookmarks", "GET")}
+SHARED_PATH_OPERATIONS = {
+    ("/api/v1/notifications", "GET"),
+    ("/api/v1/notifications/unread_count", "GET"),
+    ("/api/v1/bookmarks", "GET"),
+}
 NEGATIVE_REJECTION_STATUSES = [
     "400",
     "401",

@@ -147,11 +147,18 @@ def merge_shared(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]
     merged = copy.deepcopy(ours)
     merged["tags"] = [*ours.get("tags", []), *[tag for tag in theirs["tags"] if tag not in ours.get("tags", [])]]
     merged["summary"] = f"{ours.get('summary', '')} (or Mastodon's, with a Mastodon token)".strip()
+    paged = "Link" in theirs["responses"].get("200", {}).get("headers", {})
+    their_shape = (
+        "a JSON array paged with `max_id`/`since_id`/`min_id`/`limit` and a `Link` header"
+        if paged
+        else "Mastodon's shape"
+    )
+    our_shape = "a page `{results, next, previous}`" if paged else "our shape"
     merged["description"] = (
         "**Two APIs on one path, chosen by the token.** With a Mastodon OAuth token (no dots) this is Mastodon's "
-        f"`{theirs['operationId']}`: {theirs['summary']}, a JSON array paged with `max_id`/`since_id`/`min_id`/"
-        '`limit` and a `Link` header, errors as `{"error": "..."}`. With a JWT (three dot-separated parts) or '
-        "no token it is ours, unchanged: a page `{results, next, previous}` and our error envelope. Each "
+        f"`{theirs['operationId']}`: {theirs['summary']}, {their_shape}, "
+        'errors as `{"error": "..."}`. With a JWT (three dot-separated parts) or '
+        f"no token it is ours, unchanged: {our_shape} and our error envelope. Each "
         "parameter says which of the two reads it; the other ignores it.\n\n"
         f"Ours: {ours.get('description', '')}\n\nMastodon's: {theirs.get('description', '')}"
     ).strip()

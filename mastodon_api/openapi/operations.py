@@ -529,7 +529,30 @@ OPERATIONS: tuple[Operation, ...] = (
         "Accounts whose username or display name starts with q",
         ACCOUNT_LIST,
         scopes=("read:accounts",),
-        parameters=(query("q", {"type": "string"}, "The prefix (empty: no accounts)."), LIMIT),
+        parameters=(
+            query("q", {"type": "string"}, "The prefix (empty: no accounts)."),
+            query("limit", {"type": "integer", "minimum": 0, "default": 40}, "Default 40, at most 80."),
+            query("offset", {"type": "integer", "minimum": 0}, "Skip this many (at most 10000 are skipped)."),
+            query("following", BOOLEAN_QUERY, "true: only accounts you follow."),
+            query("resolve", BOOLEAN_QUERY, "Changes nothing: every account is local."),
+        ),
+    ),
+    *(
+        Operation(
+            "get",
+            f"/api/v1/{kind}",
+            f"mastodon_{kind}",
+            f"The accounts you {verb}",
+            ACCOUNT_LIST,
+            scopes=(f"read:{kind}", "follow"),
+            parameters=(
+                *PAGINATION[:3],
+                query("limit", {"type": "integer", "minimum": 0, "default": 40}, "Default 40, at most 80."),
+            ),
+            paginated=True,
+            description=f"Most recent first, paged by the {verb}'s id.",
+        )
+        for kind, verb in (("blocks", "block"), ("mutes", "mute"))
     ),
     Operation(
         "get",
@@ -827,6 +850,25 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=("404",),
         description="Idempotent: `{}` also when it is already gone (404 only for what is not an id).",
     ),
+    Operation(
+        "get",
+        "/api/v1/notifications/unread_count",
+        "mastodon_notifications_unread_count",
+        "How many notifications are newer than your notifications marker",
+        ref("UnreadCount"),  # our component: the same {"count": n} as our unread count
+        scopes=("read:notifications",),
+        parameters=(
+            query(
+                "limit",
+                {"type": "integer", "minimum": 0, "default": 100},
+                "Count up to this many: default 100, at most 1000.",
+            ),
+            query("types[]", array({"type": "string"}), "Only these types (`types` works too)."),
+            query("exclude_types[]", array({"type": "string"}), "Not these types (`exclude_types` works too)."),
+        ),
+        description="Mastodon 4.3: all of them when no notifications marker was saved; those about posts "
+        "you can no longer see are not counted (nor listed).",
+    ),
     # --- Markers -------------------------------------------------------------------------------
     Operation(
         "get",
@@ -894,6 +936,8 @@ OPERATIONS: tuple[Operation, ...] = (
         scopes=("read:accounts",),
     ),
     _empty_list("/api/v1/custom_emojis", "mastodon_custom_emojis", "Custom emojis", ("read",), anonymous=True),
+    _empty_list("/api/v1/trends/statuses", "mastodon_trends_statuses", "Trending statuses", ("read",), anonymous=True),
+    _empty_list("/api/v1/trends/links", "mastodon_trends_links", "Trending links", ("read",), anonymous=True),
     _empty_list("/api/v1/announcements", "mastodon_announcements", "Announcements", ("read",)),
     _empty_list("/api/v1/filters", "mastodon_filters_v1", "Filters (v1)", ("read:filters",)),
     _empty_list("/api/v2/filters", "mastodon_filters", "Filters", ("read:filters",)),

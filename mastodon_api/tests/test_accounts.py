@@ -90,3 +90,9 @@ def test_account_search_following_limit_and_offset(mastodon_client, user):
 def test_trending_statuses_and_links_are_empty_lists(client):
     assert client.get("/api/v1/trends/statuses").json() == []
     assert client.get("/api/v1/trends/links").json() == []
+
+
+def test_account_search_offset_must_be_ascii_digits(mastodon_client, user):
+    for offset in ("²", "1²", "-1", "+1"):
+        response = mastodon_client(user).get("/api/v1/accounts/search", {"q": "a", "offset": offset})
+        assert response.status_code == 422, offset

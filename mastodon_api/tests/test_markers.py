@@ -134,3 +134,10 @@ def test_unread_count_counts_notifications_above_the_marker(mastodon_client, aut
     assert mastodon_client(user, scope="write").get(count).status_code == 403
     # our API keeps its own unread count (the read flag) with a JWT
     assert auth_client(user).get(count).json() == {"count": 4}
+
+
+def test_a_null_timeline_is_422(mastodon_client, user):
+    response = mastodon_client(user).post(
+        "/api/v1/markers", {"home": {"last_read_id": "1"}, "notifications": None}, format="json"
+    )
+    assert response.status_code == 422 and not Marker.objects.exists()

@@ -165,3 +165,14 @@ def test_non_json_endpoints_say_what_they_answer(schema):
     stream = schema["paths"]["/api/v1/streaming/user"]["get"]["responses"]
     assert "text/event-stream" in stream["200"]["content"]
     assert "101" in schema["paths"]["/api/v1/streaming"]["get"]["responses"]
+
+
+def test_unread_count_is_one_operation_for_both_apis(schema):
+    operation = schema["paths"]["/api/v1/notifications/unread_count"]["get"]
+    assert {"mastodon"} < set(operation["tags"])
+    assert {"jwtAuth": []} in operation["security"]
+    assert any("mastodonOAuth" in requirement for requirement in operation["security"])
+    assert "chosen by the token" in operation["description"] and "Link" not in operation["description"]
+    assert {parameter["name"] for parameter in operation["parameters"]} >= {"limit", "types[]"}
+    ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"$ref": "#/components/schemas/UnreadCount"}  # the same shape in both APIs

@@ -140,3 +140,13 @@ def test_only_the_tokens_own_profile_changes(mastodon_client, user, other_user):
     user.refresh_from_db()
     other_user.refresh_from_db()
     assert other_user.bio == "mine" and user.bio != "mine"
+
+
+def test_a_null_default_language_is_accepted(mastodon_client, user):
+    response = mastodon_client(user).patch(PATH, {"source": {"language": None}}, format="json")
+    assert response.status_code == 200
+
+
+def test_an_empty_in_reply_to_id_in_a_form_is_no_reply(mastodon_client, user):
+    response = mastodon_client(user).post("/api/v1/statuses", {"status": "hi", "in_reply_to_id": ""})
+    assert response.status_code == 200 and response.json()["in_reply_to_id"] is None

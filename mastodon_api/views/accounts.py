@@ -149,9 +149,10 @@ class AccountSearchView(MastodonView):
         query = (request.query_params.get("q") or "").strip()
         limit = page_bounds(request, default=40, maximum=80).limit
         raw_offset = request.query_params.get("offset") or "0"
-        if not raw_offset.isdigit():
+        offset = parse_id(raw_offset)  # ASCII digits only
+        if offset is None:
             raise InvalidInput("Validation failed: offset must be a number", fields={"offset": ["not a number"]})
-        offset = min(int(raw_offset[:6]), self.MAX_OFFSET)
+        offset = min(offset, self.MAX_OFFSET)
         if not query or "\x00" in query:
             return Response([])
         users = user_search(query=query.split("@")[0], viewer=request.user)

@@ -54,7 +54,7 @@ class MarkersView(MastodonView):
         positions = {}
         for timeline in Marker.Timeline.values:
             value = data.get(timeline)
-            if value is not None and not isinstance(value, dict):
+            if timeline in data and not isinstance(value, dict):
                 raise InvalidInput(
                     f"Validation failed: {timeline} must be an object with last_read_id", fields={timeline: ["type"]}
                 )
