@@ -150,3 +150,13 @@ def test_a_null_default_language_is_accepted(mastodon_client, user):
 def test_an_empty_in_reply_to_id_in_a_form_is_no_reply(mastodon_client, user):
     response = mastodon_client(user).post("/api/v1/statuses", {"status": "hi", "in_reply_to_id": ""})
     assert response.status_code == 200 and response.json()["in_reply_to_id"] is None
+
+
+@pytest.mark.parametrize("payload", [{"locked": None}, {"source": {"sensitive": None}}, {"source": {"privacy": None}}])
+def test_json_nulls_for_what_we_cannot_store_are_422(mastodon_client, user, payload):
+    assert mastodon_client(user).patch(PATH, payload, format="json").status_code == 422
+
+
+def test_a_null_spoiler_text_is_422(mastodon_client, user):
+    response = mastodon_client(user).post("/api/v1/statuses", {"status": "hi", "spoiler_text": None}, format="json")
+    assert response.status_code == 422

@@ -50,6 +50,8 @@ def _boolean(value: Any, name: str) -> bool:
 def _refuse_unstorable(data: Any) -> None:
     for flag, ours in FIXED_FLAGS.items():
         value = data.get(flag)
+        if value is None and flag in data:  # a JSON null: not a boolean
+            raise InvalidInput(f"Validation failed: {flag} must be a boolean", fields={flag: ["not a boolean"]})
         if value not in (None, "") and _boolean(value, flag) != ours:
             raise InvalidInput(
                 f"Validation failed: {flag} cannot be changed here (every account is {flag}={str(ours).lower()})",
@@ -60,8 +62,8 @@ def _refuse_unstorable(data: Any) -> None:
         raise InvalidInput("Validation failed: source must be an object", fields={"source": ["type"]})
     for key, allowed in FIXED_SOURCE.items():
         value = nested_param(data, "source", key)
-        if value is None:
-            continue
+        if value is None and not (isinstance(source, dict) and key in source and None not in allowed):
+            continue  # absent (a JSON null is refused below unless null is what we show)
         if key == "sensitive":
             value = _boolean(value, "source[sensitive]")
         if value not in allowed:

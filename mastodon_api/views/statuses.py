@@ -58,8 +58,8 @@ def _refuse_unsupported(data: Any) -> None:
     rather than a post that silently lacks them."""
     if data.get("media_ids") or data.get("media_ids[]") or data.get("poll") or data.get("poll[options][]"):
         raise InvalidInput("Validation failed: media and polls are not supported here")
-    spoiler = data.get("spoiler_text")
-    if spoiler is not None and (not isinstance(spoiler, str) or spoiler.strip()):
+    spoiler = data.get("spoiler_text", "")  # a JSON null is no string either
+    if not isinstance(spoiler, str) or spoiler.strip():
         raise InvalidInput("Validation failed: content warnings (spoiler_text) are not supported here")
 
 
