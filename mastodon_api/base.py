@@ -131,3 +131,12 @@ def nested_param(data: Any, outer: str, inner: str) -> Any:
 def list_param(params: Any, name: str) -> list[str]:
     """A query list, as ``name[]=a&name[]=b`` or ``name=a&name=b``."""
     return params.getlist(f"{name}[]") or params.getlist(name)
+
+
+def refuse_json_nulls(data: Any, keys: tuple[str, ...]) -> None:
+    """A JSON body's null for one of ``keys`` (parameters that have no null) is a 422, not
+    "absent": the client said something, and it is not a value of that parameter."""
+    if isinstance(data, dict):
+        for key in keys:
+            if key in data and data[key] is None:
+                raise InvalidInput(f"Validation failed: {key} can't be null", fields={key: ["null"]})

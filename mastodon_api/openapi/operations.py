@@ -149,7 +149,12 @@ UPDATE_CREDENTIALS = obj(
     {
         "display_name": {"type": "string", "maxLength": 50},
         "note": {"type": "string", "maxLength": 160, "description": "The bio."},
-        "avatar": {"type": "string", "format": "binary", "description": "An image (multipart)."},
+        "avatar": {
+            "type": "string",
+            "format": "binary",
+            "nullable": True,
+            "description": "An image (multipart); JSON null removes it, as on `PATCH /api/v1/users/me`.",
+        },
         "fields_attributes": {
             "oneOf": [array(PROFILE_FIELD, maxItems=4), {"type": "object", "additionalProperties": PROFILE_FIELD}],
             "description": "The whole set of profile fields (Website and Location are ours); form: "

@@ -160,3 +160,24 @@ def test_json_nulls_for_what_we_cannot_store_are_422(mastodon_client, user, payl
 def test_a_null_spoiler_text_is_422(mastodon_client, user):
     response = mastodon_client(user).post("/api/v1/statuses", {"status": "hi", "spoiler_text": None}, format="json")
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("key", ["source", "note", "display_name", "bot"])
+def test_a_json_null_parameter_is_422(mastodon_client, user, key):
+    assert mastodon_client(user).patch(PATH, {key: None}, format="json").status_code == 422
+
+
+@pytest.mark.parametrize("key", ["sensitive", "visibility", "status"])
+def test_a_json_null_status_parameter_is_422(mastodon_client, user, key):
+    payload = {"status": "hi", key: None}
+    assert mastodon_client(user).post("/api/v1/statuses", payload, format="json").status_code == 422
+
+
+def test_json_null_avatar_removes_it(mastodon_client, user):
+    client = mastodon_client(user)
+    client.patch(PATH, {"avatar": image_file()}, format="multipart")
+    user.refresh_from_db()
+    assert user.avatar
+    assert client.patch(PATH, {"avatar": None}, format="json").status_code == 200
+    user.refresh_from_db()
+    assert not user.avatar

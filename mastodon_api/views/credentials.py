@@ -26,7 +26,7 @@ from twitterclone.jsoncodec import OrjsonParser
 from twitterclone.parsers import StrictMultiPartParser
 
 from .. import presenters
-from ..base import MastodonView, nested_param
+from ..base import MastodonView, nested_param, refuse_json_nulls
 from ..selectors import last_status_at_for
 
 # Mastodon flags we have no setting for, with the value every account has here.
@@ -164,6 +164,7 @@ class UpdateCredentialsView(MastodonView):
 
     def patch(self, request: Request) -> Response:
         data = request.data
+        refuse_json_nulls(data, ("display_name", "note", "fields_attributes", "source", *FIXED_FLAGS))
         _refuse_unstorable(data)
         changes = _validated(request, _profile_changes(data))
         with transaction.atomic():

@@ -21,7 +21,7 @@ from tweets.selectors import (
 from twitterclone.errors import InvalidInput, NotFound
 
 from .. import presenters
-from ..base import MastodonView
+from ..base import MastodonView, refuse_json_nulls
 from ..entities import VISIBILITY_IN, StatusRenderer
 from ..ids import parse_id
 from ..pagination import keyset_page, page_bounds, paginated
@@ -112,6 +112,7 @@ class StatusCreateView(MastodonView):
 
     def _create(self, request: Request) -> Tweet:
         data = request.data
+        refuse_json_nulls(data, ("status", "visibility", "sensitive", "spoiler_text", "scheduled_at"))
         _refuse_unsupported(data)
         _refuse_malformed_extras(data)
         if data.get("scheduled_at") not in (None, ""):
