@@ -96,7 +96,10 @@ def _profile_fields(data: Any) -> dict[str, str] | None:
         if not indexes:
             return None
         entries = [
-            {"name": data.get(f"fields_attributes[{i}][name]"), "value": data.get(f"fields_attributes[{i}][value]")}
+            {
+                "name": data.get(f"fields_attributes[{i}][name]", ""),
+                "value": data.get(f"fields_attributes[{i}][value]", ""),
+            }
             for i in indexes
         ]
     else:
