@@ -50,8 +50,6 @@ def _boolean(value: Any, name: str) -> bool:
 def _refuse_unstorable(data: Any) -> None:
     for flag, ours in FIXED_FLAGS.items():
         value = data.get(flag)
-        if value is None and flag in data:  # a JSON null: not a boolean
-            raise InvalidInput(f"Validation failed: {flag} must be a boolean", fields={flag: ["not a boolean"]})
         if value not in (None, "") and _boolean(value, flag) != ours:
             raise InvalidInput(
                 f"Validation failed: {flag} cannot be changed here (every account is {flag}={str(ours).lower()})",
@@ -62,8 +60,8 @@ def _refuse_unstorable(data: Any) -> None:
         raise InvalidInput("Validation failed: source must be an object", fields={"source": ["type"]})
     for key, allowed in FIXED_SOURCE.items():
         value = nested_param(data, "source", key)
-        if value is None and not (isinstance(source, dict) and key in source and None not in allowed):
-            continue  # absent (a JSON null is refused below unless null is what we show)
+        if value is None:
+            continue
         if key == "sensitive":
             value = _boolean(value, "source[sensitive]")
         if value not in allowed:
@@ -167,7 +165,7 @@ class UpdateCredentialsView(MastodonView):
 
     def patch(self, request: Request) -> Response:
         data = request.data
-        refuse_json_nulls(data, ("display_name", "note", "fields_attributes", "source", *FIXED_FLAGS))
+        refuse_json_nulls(data, ("display_name", "note"))  # the rest take null as absent (the schema)
         _refuse_unstorable(data)
         changes = _validated(request, _profile_changes(data))
         with transaction.atomic():

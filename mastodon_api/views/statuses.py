@@ -21,7 +21,7 @@ from tweets.selectors import (
 from twitterclone.errors import InvalidInput, NotFound
 
 from .. import presenters
-from ..base import MastodonView, refuse_json_nulls
+from ..base import MastodonView
 from ..entities import VISIBILITY_IN, StatusRenderer
 from ..ids import parse_id
 from ..pagination import keyset_page, page_bounds, paginated
@@ -58,8 +58,8 @@ def _refuse_unsupported(data: Any) -> None:
     rather than a post that silently lacks them."""
     if data.get("media_ids") or data.get("media_ids[]") or data.get("poll") or data.get("poll[options][]"):
         raise InvalidInput("Validation failed: media and polls are not supported here")
-    spoiler = data.get("spoiler_text", "")  # a JSON null is no string either
-    if not isinstance(spoiler, str) or spoiler.strip():
+    spoiler = data.get("spoiler_text")
+    if spoiler is not None and (not isinstance(spoiler, str) or spoiler.strip()):
         raise InvalidInput("Validation failed: content warnings (spoiler_text) are not supported here")
 
 
@@ -112,7 +112,6 @@ class StatusCreateView(MastodonView):
 
     def _create(self, request: Request) -> Tweet:
         data = request.data
-        refuse_json_nulls(data, ("status", "visibility", "sensitive", "spoiler_text", "scheduled_at"))
         _refuse_unsupported(data)
         _refuse_malformed_extras(data)
         if data.get("scheduled_at") not in (None, ""):
