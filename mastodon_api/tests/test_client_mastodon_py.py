@@ -113,6 +113,32 @@ def test_mastodon_py_posts_follows_pages_favourites_and_reads_notifications(serv
     assert posted[4].id not in [s.id for s in ada.timeline_home()]
 
 
+def test_mastodon_py_edits_saves_markers_and_updates_the_profile(server):
+    ada, bob = _logged_in(server, "ada3"), _logged_in(server, "bob3")
+    status = ada.status_post("first draft")
+    edited = ada.status_update(status.id, "second draft")
+    assert edited.id == status.id and edited.edited_at is not None and "second draft" in edited.content
+    history = ada.status_history(status.id)
+    assert ["first draft" in h.content for h in history] == [True, False]
+    assert ada.status_source(status.id).text == "second draft"
+    bob.status_favourite(status.id)
+    assert [a.acct for a in ada.status_favourited_by(status.id)] == ["bob3"]
+    bob.status_reblog(status.id)
+    assert [a.acct for a in ada.status_reblogged_by(status.id)] == ["bob3"]
+
+    saved = ada.markers_set(["home"], [status.id])  # form fields home[last_read_id]
+    assert saved.home.last_read_id == str(status.id) and saved.home.version == 0
+    assert ada.markers_set(["home"], [status.id]).home.version == 1
+    assert ada.markers_get(["home", "notifications"]).home.last_read_id == str(status.id)
+
+    me = ada.account_update_credentials(
+        display_name="Ada Three", note="Hello", fields=[("Website", "https://ada.example")], bot=False
+    )  # Mastodon.py sends bot=False as "0"
+    assert me.display_name == "Ada Three" and me.source.note == "Hello"
+    assert me.source.fields[0].value == "https://ada.example"
+    assert ada.account_verify_credentials().display_name == "Ada Three"
+
+
 def test_mastodon_py_stream_user_receives_an_update_and_a_notification(server):
     import queue
 
