@@ -199,3 +199,22 @@ def test_a_well_formed_multipart_profile_update_still_works(mastodon_client, use
     )
     assert response.status_code == 200, response.content
     assert response.json()["source"]["note"] == "hello"
+
+
+def test_a_huge_search_offset_is_cut_not_refused(mastodon_client, user):
+    # The schema sets no maximum: 23 digits are schema-valid and must be accepted (schemathesis).
+    response = mastodon_client(user).get("/api/v1/accounts/search", {"q": "a", "offset": "54799964994835585171456"})
+    assert response.status_code == 200
+    assert response.json() == []
+
+
+def test_an_empty_flag_in_a_profile_form_is_not_sent_and_the_schema_says_so(mastodon_client, user):
+    from mastodon_api.openapi.operations._bodies import UPDATE_CREDENTIALS_FORM
+
+    response = mastodon_client(user).patch(
+        "/api/v1/accounts/update_credentials", "discoverable=", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    assert response.json()["discoverable"] is True
+    assert "" in UPDATE_CREDENTIALS_FORM["properties"]["discoverable"]["enum"]
+    assert "" not in UPDATE_CREDENTIALS_FORM["properties"]["display_name"].get("enum", [])

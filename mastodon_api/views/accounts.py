@@ -149,10 +149,10 @@ class AccountSearchView(MastodonView):
         query = (request.query_params.get("q") or "").strip()
         limit = page_bounds(request, default=40, maximum=80).limit
         raw_offset = request.query_params.get("offset") or "0"
-        offset = parse_id(raw_offset)  # ASCII digits only
-        if offset is None:
+        if not raw_offset.isascii() or not raw_offset.isdigit():
             raise InvalidInput("Validation failed: offset must be a number", fields={"offset": ["not a number"]})
-        offset = min(offset, self.MAX_OFFSET)
+        # Any number of digits (the schema sets no maximum): cut to MAX_OFFSET before int().
+        offset = self.MAX_OFFSET if len(raw_offset) > 6 else min(int(raw_offset), self.MAX_OFFSET)
         if not query or "\x00" in query:
             return Response([])
         users = user_search(query=query.split("@")[0], viewer=request.user)

@@ -113,6 +113,10 @@ UPDATE_CREDENTIALS_FORM = form_flat(
         description="A form's flat keys: `source[privacy]`, `fields_attributes[0][name]`, ...",
     )
 )
+# In a form an empty flag is taken as not sent (``credentials._refuse_unstorable``), as JSON's null.
+for _flag in ("locked", "bot", "discoverable", "hide_collections", "indexable"):
+    _prop = UPDATE_CREDENTIALS_FORM["properties"][_flag]
+    _prop["enum"] = [*_prop["enum"], ""]
 MARKER_POSITION = {**obj({"last_read_id": BODY_ID}), "nullable": True, "description": "null: left as it is."}
 MARKERS_SAVE = obj({}, {"home": MARKER_POSITION, "notifications": MARKER_POSITION})
 MARKERS_SAVE_FORM = obj(
