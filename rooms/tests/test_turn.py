@@ -26,7 +26,7 @@ from aiortc import (  # noqa: E402
 )
 
 from rooms.ice import turn_credentials  # noqa: E402
-from rooms.tests.test_webrtc_e2e import SineTrack  # noqa: E402
+from tests.media_peers import ToneTrack  # noqa: E402
 from tests.turn_server import run_turn_server, turnserver_binary  # noqa: E402
 
 SECRET = "turn-rest-secret-for-tests"
@@ -94,7 +94,7 @@ async def connect_relay_listener(configuration: RTCConfiguration, timeout: float
     ``configuration``; the SDPs carry every candidate (aiortc gathers before answering)."""
     sender = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     listener = Listener(RTCPeerConnection(configuration))
-    track = SineTrack()
+    track = ToneTrack()
     sender.addTrack(track)
     cleanup = [sender, listener, track]
     await sender.setLocalDescription(await sender.createOffer())

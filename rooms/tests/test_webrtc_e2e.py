@@ -11,10 +11,7 @@ from __future__ import annotations
 import array
 import asyncio
 import contextlib
-import fractions
 import json
-import math
-import time
 
 import httpx
 import pytest
@@ -24,43 +21,14 @@ pytestmark = pytest.mark.slow
 aiortc = pytest.importorskip("aiortc", reason="aiortc is in requirements-dev.txt")
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription  # noqa: E402
-from aiortc.mediastreams import AudioStreamTrack  # noqa: E402
 from aiortc.sdp import candidate_from_sdp  # noqa: E402
-from av import AudioFrame  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 from websockets.exceptions import ConnectionClosed  # noqa: E402
 
+from tests.media_peers import ToneTrack  # noqa: E402
 from tests.server import migrate, run_server  # noqa: E402
 
-SAMPLE_RATE = 8000
-PTIME = 0.02
 PASSWORD = "correct-horse-battery-staple"
-
-
-class SineTrack(AudioStreamTrack):
-    """A 440 Hz tone, 20 ms frames of 16-bit mono at 8 kHz, paced in real time."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._sent = 0
-        self._start: float | None = None
-
-    async def recv(self) -> AudioFrame:
-        samples = int(PTIME * SAMPLE_RATE)
-        if self._start is None:
-            self._start = time.time()
-        else:
-            await asyncio.sleep(max(0, self._start + self._sent / SAMPLE_RATE - time.time()))
-        pcm = array.array(
-            "h", (int(12000 * math.sin(2 * math.pi * 440 * (self._sent + i) / SAMPLE_RATE)) for i in range(samples))
-        )
-        frame = AudioFrame(format="s16", layout="mono", samples=samples)
-        frame.planes[0].update(pcm.tobytes())
-        frame.pts = self._sent
-        frame.sample_rate = SAMPLE_RATE
-        frame.time_base = fractions.Fraction(1, SAMPLE_RATE)
-        self._sent += samples
-        return frame
 
 
 def split_candidates(sdp: str) -> tuple[str, list[str]]:
@@ -212,7 +180,7 @@ async def scenario(base: str) -> None:
     listener_ws = await connect(ws_base + listener["access"])
     host_peer = Peer("host", host["user"]["id"], host_ws)
     listener_peer = Peer("listener", listener["user"]["id"], listener_ws)
-    track = SineTrack()
+    track = ToneTrack()
 
     async def host_on_frame(frame: dict) -> None:
         # The host (a speaker) offers its audio to everyone who joins.
