@@ -50,7 +50,7 @@ from twitterclone.ws_frames import Field, object_or_null, sdp, user_id
 
 from . import heartbeat, selectors, services
 from .events import participant_group_name, participant_payload, room_group_name
-from .models import SPEAKING_ROLES
+from .models import may_speak
 
 logger = logging.getLogger("twitterclone.rooms")
 
@@ -160,10 +160,9 @@ class RoomConsumer(JsonSocketConsumer):
     def _media_in_db(self, participant=None) -> dict[str, Any] | None:
         from .media.janus import JanusError
         from .media.service import media_for
-        from .models import Participant
 
         if participant is None:
-            participant = Participant.objects.present().filter(room_id=self.room_id, user_id=self.user.pk).first()
+            participant = selectors.present_participant(room_id=self.room_id, user_id=self.user.pk)
         try:
             media = media_for(room_id=self.room_id, participant=participant, user=self.user)
         except JanusError:
@@ -261,7 +260,7 @@ class RoomConsumer(JsonSocketConsumer):
         if payload["type"] == "participant_updated" and self.can_speak is not None and self.connected_to_room:
             participant = payload["participant"]
             if participant["user"]["id"] == self.user.pk:
-                speak = participant["role"] in SPEAKING_ROLES and not participant["muted_by_host"]
+                speak = may_speak(participant["role"], participant["muted_by_host"])
                 if speak != self.can_speak:
                     await self._send_media_changed()
 

@@ -18,6 +18,13 @@ class Role(models.TextChoices):
 
 # Roles whose holders may send audio (and so WebRTC offers).
 SPEAKING_ROLES = frozenset({Role.HOST, Role.COHOST, Role.SPEAKER})
+
+
+def may_speak(role: str, muted_by_host: bool) -> bool:
+    """May a participant with this role be heard (on Janus: be on the AudioBridge stage)?"""
+    return role in SPEAKING_ROLES and not muted_by_host
+
+
 # Roles that moderate the stage: promote, demote, mute.
 MODERATING_ROLES = frozenset({Role.HOST, Role.COHOST})
 

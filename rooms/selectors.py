@@ -36,6 +36,11 @@ ROLE_ORDER = Case(
 )
 
 
+def present_participant(*, room_id: int, user_id: int) -> Participant | None:
+    """This user's present participation in this room, if any."""
+    return Participant.objects.present().filter(room_id=room_id, user_id=user_id).first()
+
+
 def present_participants() -> QuerySet[Participant]:
     """Present participants with their users, host first, then co-hosts, speakers, listeners,
     each in the order they joined."""

@@ -31,7 +31,7 @@ import logging
 from typing import Any
 
 from ..ice import ice_servers_for
-from ..models import SPEAKING_ROLES, Participant, RoomState
+from ..models import Participant, RoomState, may_speak
 from .backend import BACKEND_JANUS, BACKEND_P2P, janus_client, janus_enabled, mountpoint_secret, public_url, room_secret
 from .backend import token_ttl_seconds as _ttl
 from .janus import AUDIOBRIDGE, AUDIOBRIDGE_NO_SUCH_ROOM, STREAMING, JanusClient, JanusError
@@ -44,7 +44,7 @@ FORWARD_HOST = "127.0.0.1"  # the mountpoint listens on Janus's own loopback
 
 def can_speak(participant: Participant | None) -> bool:
     """May this participant be on the stage (send audio into the AudioBridge room)?"""
-    return participant is not None and participant.role in SPEAKING_ROLES and not participant.muted_by_host
+    return participant is not None and may_speak(participant.role, participant.muted_by_host)
 
 
 # --- rooms ------------------------------------------------------------------------------------
@@ -199,7 +199,7 @@ def media_check() -> dict[str, list]:
     entitled: dict[int, dict[int, bool]] = {}
     rows = Participant.objects.present().filter(room__state=RoomState.LIVE)
     for room_id, user_id, role, muted_by_host in rows.values_list("room_id", "user_id", "role", "muted_by_host"):
-        entitled.setdefault(room_id, {})[user_id] = role in SPEAKING_ROLES and not muted_by_host
+        entitled.setdefault(room_id, {})[user_id] = may_speak(role, muted_by_host)
     from ..models import Room
 
     for room_id in Room.objects.filter(state=RoomState.LIVE).values_list("id", flat=True):

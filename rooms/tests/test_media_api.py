@@ -379,3 +379,11 @@ async def test_without_beat_the_heartbeat_runs_the_media_check(settings, on_janu
     assert await database_sync_to_async(janus_room_exists)(on_janus, room.pk)
     await database_sync_to_async(services.room_end)(room=room, by_user=room.host)
     await database_sync_to_async(connections.close_all)()
+
+
+def test_who_may_speak_is_one_rule():
+    from rooms.models import Role, may_speak
+
+    assert may_speak(Role.HOST, False) and may_speak(Role.COHOST, False) and may_speak(Role.SPEAKER, False)
+    assert not may_speak(Role.SPEAKER, True)
+    assert not may_speak(Role.LISTENER, False)
