@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -8,7 +9,10 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django_otp.models import SideChannelDevice, ThrottlingMixin
+from django_otp.util import random_number_token
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_]{1,30}$"
 username_validator = RegexValidator(
@@ -203,15 +207,59 @@ class User(AbstractUser):
 class PasswordResetDevice(ThrottlingMixin, SideChannelDevice):
     """The django-otp device that issues and checks a user's password-reset codes.
 
-    One per user. ``generate_token``/``verify_token`` come from SideChannelDevice
-    (expiry, single use); ThrottlingMixin adds exponential delays after wrong codes.
+    One per user. Expiry and single use work as in SideChannelDevice, but the code itself is
+    never stored: ``token_hash`` holds an HMAC-SHA256 of it (``reset_code_hash``, keyed from
+    SECRET_KEY), so whoever reads the table (a backup, a leaked dump, the admin) learns no live
+    code, and 6 digits cannot be tried offline without the key. ThrottlingMixin adds
+    exponential delays after wrong codes.
     """
+
+    token = None  # SideChannelDevice's clear-text column: removed (migration 0004)
+    token_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user"], name="accounts_one_reset_device_per_user")]
 
     def get_throttle_factor(self) -> int:
         return settings.PASSWORD_RESET_THROTTLE_FACTOR
+
+    def generate_token(self, length: int = 6, valid_secs: int = 300, commit: bool = True) -> str:
+        """Makes a new code (replacing any earlier one), stores its hash and expiry, and returns
+        the code: the caller mails it, and it exists nowhere else."""
+        code = random_number_token(length)
+        self.token_hash = reset_code_hash(user_id=self.user_id, code=code)
+        self.valid_until = timezone.now() + timedelta(seconds=valid_secs)
+        if commit:
+            self.save()
+        return code
+
+    def verify_token(self, token: str) -> bool:
+        """True, once, for the code issued last while unexpired; the hash is then cleared.
+        Compared in constant time, against the hash under SECRET_KEY and under each of
+        SECRET_KEY_FALLBACKS (so rotating the key does not void the codes in flight)."""
+        now = timezone.now()
+        if not self.token_hash or now >= self.valid_until:
+            return False
+        secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+        matches = [
+            constant_time_compare(self.token_hash, reset_code_hash(user_id=self.user_id, code=token, secret=secret))
+            for secret in secrets
+        ]
+        if not any(matches):
+            return False
+        self.token_hash, self.valid_until = "", now
+        self.save(update_fields=["token_hash", "valid_until"])
+        return True
+
+
+RESET_CODE_HASH_SALT = "accounts.PasswordResetDevice.token_hash"
+
+
+def reset_code_hash(*, user_id: int, code: str, secret: str | None = None) -> str:
+    """The stored form of a reset code: HMAC-SHA256 of the user's id and the code, keyed by a
+    key derived from SECRET_KEY (``secret``; Django's ``salted_hmac``). With the user's id in it,
+    the same code for two users gives two different hashes."""
+    return salted_hmac(RESET_CODE_HASH_SALT, f"{user_id}:{code}", secret=secret, algorithm="sha256").hexdigest()
 
 
 class TokenFamily(models.Model):

@@ -155,7 +155,7 @@ def password_reset_code_send(*, email: str, request_id: str | None = None) -> bo
             device, _ = PasswordResetDevice.objects.select_for_update().get_or_create(
                 user=user, defaults={"name": "password reset"}
             )
-            device.generate_token(length=6, valid_secs=settings.PASSWORD_RESET_CODE_VALIDITY_SECONDS, commit=True)
+            code = device.generate_token(length=6, valid_secs=settings.PASSWORD_RESET_CODE_VALIDITY_SECONDS)
             # A new code gets a fresh attempt counter (for the email the user asked with, and
             # the account's own if they differ in case or spacing: the key is normalised).
             PasswordResetThrottle.objects.filter(
@@ -165,7 +165,7 @@ def password_reset_code_send(*, email: str, request_id: str | None = None) -> bo
         send_mail(
             subject="Your twitterclone password reset code",
             message=(
-                f"Hello {user.username},\n\nYour password reset code is {device.token}. "
+                f"Hello {user.username},\n\nYour password reset code is {code}. "
                 f"It is valid for {minutes} minutes and can be used once.\n\n"
                 "If you did not ask for it, ignore this email: your password is unchanged."
             ),

@@ -1,4 +1,3 @@
-import re
 from datetime import timedelta
 
 import pytest
@@ -8,6 +7,7 @@ from django.utils import timezone
 from accounts.models import PasswordResetDevice, PasswordResetThrottle
 from accounts.services import reset_email_key
 from accounts.tests.factories import PASSWORD, UserFactory
+from accounts.tests.mail import mailed_reset_code
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def request_code(client, email="frank@example.com") -> str:
         response = client.post(RESET, {"email": email}, format="json")
     assert response.status_code == 202
     assert len(mail.outbox) == 1
-    return re.search(r"\b(\d{6})\b", mail.outbox[0].body).group(1)
+    return mailed_reset_code(email)
 
 
 def confirm(client, code, email="frank@example.com", password=NEW_PASSWORD):

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import PasswordResetDevice, PasswordResetThrottle
 from accounts.services import reset_email_key
 from accounts.tests.factories import UserFactory
+from accounts.tests.mail import mailed_reset_code
 from outbox.models import PendingTask
 from tests.brokers import celery_broker, memory_queue_messages
 
@@ -42,7 +43,7 @@ def issue_code(client, django_capture_on_commit_callbacks) -> str:
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(RESET, {"email": KNOWN}, format="json").status_code == 202
-    return re.search(r"\b(\d{6})\b", mail.outbox[0].body).group(1)
+    return mailed_reset_code(KNOWN)
 
 
 def _wrong(code: str) -> str:
@@ -92,18 +93,18 @@ def test_the_code_never_travels_through_the_broker(api_client, frank, django_cap
             assert api_client.post(RESET, {"email": KNOWN}, format="json").status_code == 202
         messages = memory_queue_messages()
     assert [(m["task"], m["args"]) for m in messages] == [("accounts.tasks.send_password_reset_code", [KNOWN])]
-    assert not PasswordResetDevice.objects.filter(user=frank, token__isnull=False).exists()
+    assert not PasswordResetDevice.objects.filter(user=frank).exclude(token_hash="").exists()
     assert mail.outbox == []
     # What a worker does with the message: the code is made there, and mailed.
     from accounts.tasks import send_password_reset_code
 
     send_password_reset_code.apply(args=messages[0]["args"], task_id=messages[0]["id"])
     device = PasswordResetDevice.objects.get(user=frank)
-    assert len(mail.outbox) == 1 and device.token in mail.outbox[0].body
+    assert len(mail.outbox) == 1 and device.token_hash
     # The same message delivered twice (a redelivery) mails nothing more and keeps the code.
     send_password_reset_code.apply(args=messages[0]["args"], task_id=messages[0]["id"])
     assert len(mail.outbox) == 1
-    assert PasswordResetDevice.objects.get(user=frank).token == device.token
+    assert PasswordResetDevice.objects.get(user=frank).token_hash == device.token_hash
 
 
 @pytest.mark.django_db(transaction=True)  # real commits: the after-commit publishing is measured too
@@ -167,7 +168,7 @@ def test_a_wrong_code_takes_the_same_time_whatever_the_email(api_client, frank, 
     from accounts.services import password_reset_code_send
 
     password_reset_code_send(email=KNOWN)
-    wrong = _wrong(PasswordResetDevice.objects.get(user=frank).token)
+    wrong = _wrong(mailed_reset_code(KNOWN))
 
     def attempt(email: str):
         return lambda: confirm(api_client, email, wrong, "password")

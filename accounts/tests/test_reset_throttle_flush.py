@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts import services, tasks
 from accounts.models import PasswordResetThrottle
 from accounts.tests.factories import UserFactory
+from accounts.tests.mail import mailed_reset_code
 
 pytestmark = pytest.mark.django_db
 
@@ -52,9 +53,7 @@ def test_a_lockout_still_holds_after_a_flush_while_its_code_is_live(api_client, 
     settings.PASSWORD_RESET_THROTTLE_FACTOR = 0  # no waits between guesses in this test
     user = UserFactory(email="erin@example.com")
     services.password_reset_code_send(email=user.email)
-    from accounts.models import PasswordResetDevice
-
-    code = PasswordResetDevice.objects.get(user=user).token
+    code = mailed_reset_code(user.email)
     wrong = "000000" if code != "000000" else "111111"
     url = "/api/v1/auth/password/reset/confirm"
     for _ in range(settings.PASSWORD_RESET_MAX_FAILURES):

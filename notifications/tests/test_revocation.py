@@ -10,8 +10,8 @@ from channels.testing import WebsocketCommunicator
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
-from accounts.models import PasswordResetDevice
 from accounts.tests.factories import PASSWORD, UserFactory
+from accounts.tests.mail import mailed_reset_code
 from notifications import services
 from twitterclone.asgi import application
 from twitterclone.ws import CLOSE_SESSION_REVOKED, CLOSE_UNAUTHENTICATED
@@ -32,7 +32,7 @@ def _change_password(user, tokens) -> None:
 
 def _reset_password(user, tokens) -> None:
     account_services.password_reset_request(email=user.email)
-    code = PasswordResetDevice.objects.get(user=user).token
+    code = mailed_reset_code(user.email)
     account_services.password_reset_confirm(email=user.email, code=code, new_password=NEW_PASSWORD)
 
 
