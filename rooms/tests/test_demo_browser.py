@@ -10,29 +10,20 @@ Playwright through ``executable_path``: ``playwright install`` is never used. Ru
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.server import migrate, run_server
-
-CHROMIUM = Path("/usr/bin/chromium")
-PASSWORD = "correct-horse-battery-staple"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    # Keep WebRTC on loopback: gather 127.0.0.1 candidates, no mDNS names (no multicast).
-    "--allow-loopback-in-peer-connection",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-]
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_MISSING,
+    assert_local_ice,
+    demo_server_env,
+    inbound,
+    launch,
+    log_in,
+    new_page,
+)
+from tests.server import migrate, register, run_server
 
 # Test only: the pages accept nothing but loopback ICE candidates from each other, so every
 # connectivity check goes to 127.0.0.1 / ::1 (answers may come back to the sending socket's own
@@ -59,76 +50,23 @@ LOOPBACK_ONLY_ICE = r"""
 })();
 """
 
-SELECTED_PAIRS = """async () => {
-  const pairs = [];
-  for (const pc of window.demo.session.pcs.values()) {
-    const stats = await pc.getStats();
-    const byId = {};
-    stats.forEach((report) => (byId[report.id] = report));
-    stats.forEach((report) => {
-      if (report.type === "candidate-pair" && report.nominated && report.state === "succeeded") {
-        pairs.push([byId[report.localCandidateId].address, byId[report.remoteCandidateId].address]);
-      }
-    });
-  }
-  return pairs;
-}"""
-
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium: run scripts/install_chromium.sh"
-    ),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=CHROMIUM_MISSING),
 ]
-
-
-def this_machines_addresses() -> set[str]:
-    import ifaddr  # installed with aiortc
-
-    addresses = {"127.0.0.1", "::1"}
-    for adapter in ifaddr.get_adapters():
-        for ip in adapter.ips:
-            addresses.add(ip.ip if isinstance(ip.ip, str) else ip.ip[0])
-    return addresses
-
-
-def register(base: str, username: str) -> None:
-    body = {"username": username, "email": f"{username}@example.com", "password": PASSWORD}
-    response = httpx.post(f"{base}/api/v1/auth/register", json=body, timeout=10)
-    assert response.status_code == 201, response.text
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/rooms/demo/")
-    page.fill("#login-username", username)
-    page.fill("#login-password", PASSWORD)
-    page.click("#login-button")
-    page.wait_for_selector("#lobby-panel:not([hidden])")
 
 
 def test_two_browser_pages_share_a_room_and_the_listener_hears_the_host(tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in requirements-dev.txt")
     started = time.monotonic()
-    env = {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        "REDIS_URL": "",
-        "CELERY_TASK_ALWAYS_EAGER": "true",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-    }
+    env = demo_server_env(tmp_path)
     migrate(env)
     with run_server(env, log_path=tmp_path / "server.log") as base, sync_api.sync_playwright() as playwright:
         register(base, "alice")
         register(base, "bob")
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         try:
-            pages = []
-            for _ in range(2):
-                context = browser.new_context()
-                context.add_init_script(LOOPBACK_ONLY_ICE)
-                page = context.new_page()
-                page.set_default_timeout(20_000)
-                pages.append(page)
-            host_page, listener_page = pages
+            host_page, listener_page = (new_page(browser, init_script=LOOPBACK_ONLY_ICE) for _ in range(2))
 
             log_in(host_page, base, "alice")
             host_page.fill("#create-title", "Browser room")
@@ -151,21 +89,17 @@ def test_two_browser_pages_share_a_room_and_the_listener_hears_the_host(tmp_path
             assert status.get_attribute("data-incoming-tracks") == "1"
 
             deadline = time.monotonic() + 20
-            inbound = []
+            reports = []
             while time.monotonic() < deadline:
-                inbound = listener_page.evaluate("window.demo.inboundAudio()")
-                if inbound and inbound[0]["packetsReceived"] > 20 and inbound[0]["totalAudioEnergy"] > 0:
+                reports = inbound(listener_page)
+                if reports and reports[0]["packetsReceived"] > 20 and reports[0]["totalAudioEnergy"] > 0:
                     break
                 time.sleep(0.5)
-            assert inbound, "the listener has no inbound audio"
-            assert inbound[0]["packetsReceived"] > 20, inbound
-            assert inbound[0]["totalAudioEnergy"] > 0, inbound  # sound, not silence
+            assert reports, "the listener has no inbound audio"
+            assert reports[0]["packetsReceived"] > 20, reports
+            assert reports[0]["totalAudioEnergy"] > 0, reports  # sound, not silence
 
-            pairs = listener_page.evaluate(SELECTED_PAIRS)
-            assert pairs, "no ICE pair succeeded"
-            print(f"selected ICE pairs (local, remote): {pairs}")
-            used = {address for pair in pairs for address in pair if address}  # prflx ones are redacted
-            assert used <= this_machines_addresses(), pairs  # nothing left the machine
+            print(f"selected ICE pairs (local, remote): {assert_local_ice(listener_page)}")
 
             host_page.click("#end-room")
             sync_api.expect(listener_page.locator("#connection")).to_have_text("room ended")

@@ -1,5 +1,6 @@
 """The demo page and the OpenAPI schema of the rooms API."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -7,22 +8,30 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
+DEMO_SCRIPTS = ["janus-client.js", "media-janus.js", "media-p2p.js", "room.js", "demo.js"]
+
+
 def test_demo_page_is_served_without_login(client):
     response = client.get("/rooms/demo/")
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="login-form"' in html
-    assert "rooms/demo.js" in html
+    # The modules load in dependency order, each from /static/rooms/.
+    assert re.findall(r'<script src="/static/rooms/([^"]+)"', html) == DEMO_SCRIPTS
 
 
-def test_demo_script_is_a_static_file():
+def test_demo_scripts_are_static_files_under_400_lines():
     from django.contrib.staticfiles import finders
 
-    script = finders.find("rooms/demo.js")
-    assert script is not None
-    text = Path(script).read_text(encoding="utf-8")
-    assert "/ws/rooms/" in text
-    assert "RTCPeerConnection" in text
+    texts = {}
+    for name in DEMO_SCRIPTS:
+        script = finders.find(f"rooms/{name}")
+        assert script is not None, name
+        texts[name] = Path(script).read_text(encoding="utf-8")
+        assert len(texts[name].splitlines()) <= 400, name
+    assert "/ws/rooms/" in texts["room.js"]
+    assert "RTCPeerConnection" in texts["media-p2p.js"] and "RTCPeerConnection" in texts["media-janus.js"]
+    assert "janus.plugin.audiobridge" in texts["media-janus.js"] and "janus.plugin.streaming" in texts["media-janus.js"]
 
 
 def test_every_room_endpoint_is_in_the_schema(api_client):

@@ -1,0 +1,173 @@
+// Audio rooms demo, media through Janus (backend "janus"; docs/rooms.md, "Media server (Janus)").
+// The media object (room_state.media, media_changed.media, GET /rooms/{id}/media) says where to go:
+// - on the stage (can_speak): the AudioBridge room: join with the token and an offer carrying the
+//   microphone; the answer's PeerConnection brings back the mix of the others. The own mute is
+//   the track switched off plus AudioBridge `configure {muted}`;
+// - as a listener: the Streaming mountpoint: watch, answer Janus's offer receive-only, `start`.
+// media_changed (promotion, demotion, host mute or its lift, a recreated Janus room) replaces the
+// connection with one for the new object. The token is refreshed (GET /media) before it expires.
+// Defines JanusMedia; uses JanusConnection (janus-client.js).
+"use strict";
+
+const AUDIOBRIDGE = "janus.plugin.audiobridge";
+const STREAMING = "janus.plugin.streaming";
+const TOKEN_REFRESH_MARGIN_MS = 120_000;
+
+class JanusMedia {
+  constructor(room, media) {
+    this.room = room; // RoomSession (demo.js)
+    this.media = media;
+    this.conn = null; // JanusConnection
+    this.pc = null;
+    this.localStream = null;
+    this.refreshTimer = null;
+    this.closed = false;
+  }
+
+  // --- hooks called by the room ---------------------------------------------------------------
+
+  async start() {
+    await this.connect(this.media);
+  }
+
+  async changed(media) {
+    this.media = media;
+    await this.connect(media);
+  }
+
+  async participantJoined() {}
+
+  participantLeft() {}
+
+  async meUpdated() {
+    if (!this.onStage()) return; // the stage itself changes with media_changed
+    const muted = Boolean(this.room.me.muted);
+    for (const track of this.localStream?.getAudioTracks() || []) track.enabled = !muted;
+    try {
+      await this.conn.message({ request: "configure", muted });
+    } catch (error) {
+      this.room.log(`Janus configure: ${error.message}`);
+    }
+  }
+
+  async signal() {} // on Janus, media is negotiated with Janus, not relayed
+
+  peerConnections() {
+    return this.pc ? [this.pc] : [];
+  }
+
+  close() {
+    this.closed = true;
+    clearTimeout(this.refreshTimer);
+    this.hangUp();
+  }
+
+  // --- connecting -----------------------------------------------------------------------------
+
+  onStage() {
+    return this.conn !== null && this.conn.plugin === AUDIOBRIDGE;
+  }
+
+  async connect(media) {
+    this.hangUp();
+    if (this.closed) return;
+    const stage = media.plugin === AUDIOBRIDGE;
+    const conn = new JanusConnection(media.url, media.token, {
+      log: (text) => this.room.log(text),
+      onHangup: (reason) => this.onHangup(conn, reason),
+    });
+    conn.plugin = media.plugin;
+    this.conn = conn;
+    this.pc = new RTCPeerConnection({ iceServers: media.ice_servers || [] });
+    const pc = this.pc;
+    pc.addEventListener("icecandidate", (event) => conn.trickle(event.candidate));
+    pc.addEventListener("connectionstatechange", () => this.room.log(`Janus peer connection: ${pc.connectionState}`));
+    pc.addEventListener("track", (event) => {
+      const label = stage ? "the stage (Janus AudioBridge mix)" : "the room (Janus Streaming mountpoint)";
+      this.room.showAudio("janus", event.streams[0] || new MediaStream([event.track]), label);
+    });
+    try {
+      await conn.attach(media.plugin);
+      if (stage) await this.joinStage(conn, pc, media);
+      else await this.watch(conn, pc, media);
+      this.room.setMediaState(stage ? "stage" : "listening");
+      this.room.log(stage ? "on the stage (Janus AudioBridge)" : "listening (Janus Streaming)");
+    } catch (error) {
+      this.room.setMediaState("failed");
+      this.room.log(`Janus: ${error.message}`);
+    }
+    this.scheduleRefresh(media);
+  }
+
+  async joinStage(conn, pc, media) {
+    const muted = Boolean(this.room.me.muted);
+    this.localStream = this.localStream || (await this.room.openMicrophone());
+    const track = this.localStream?.getAudioTracks()[0];
+    if (track) {
+      track.enabled = !muted;
+      pc.addTrack(track, this.localStream);
+    } else {
+      pc.addTransceiver("audio", { direction: "recvonly" }); // no microphone: hear the stage at least
+    }
+    await pc.setLocalDescription(await pc.createOffer());
+    const joined = conn.waitFor((data, jsep) => data.audiobridge === "joined" && jsep);
+    const display = this.room.me.user.username;
+    await conn.message({ request: "join", room: media.room, token: media.token, muted, display }, pc.localDescription);
+    const { jsep } = await joined;
+    await pc.setRemoteDescription(jsep);
+  }
+
+  async watch(conn, pc, media) {
+    this.stopMicrophone(); // a listener sends nothing
+    const offered = conn.waitFor((data, jsep) => Boolean(jsep));
+    await conn.message({ request: "watch", id: media.mountpoint, offer_audio: true, offer_video: false });
+    const { jsep } = await offered;
+    await pc.setRemoteDescription(jsep);
+    await pc.setLocalDescription(await pc.createAnswer());
+    const started = conn.waitFor((data) => data.result?.status === "starting" || data.result?.status === "started");
+    await conn.message({ request: "start" }, pc.localDescription);
+    await started;
+  }
+
+  onHangup(conn, reason) {
+    if (conn !== this.conn) return;
+    this.room.log(`Janus hung up: ${reason}`);
+    this.room.setMediaState("disconnected");
+  }
+
+  hangUp() {
+    if (this.conn) this.conn.close();
+    this.conn = null;
+    this.pc?.close();
+    this.pc = null;
+    this.room.removeAudio("janus");
+  }
+
+  stopMicrophone() {
+    this.localStream?.getTracks().forEach((track) => track.stop());
+    this.localStream = null;
+  }
+
+  // Tokens are "<unix expiry>,janus,<plugin>,<holder>:<signature>": a fresh one (same plugin)
+  // replaces it on the open connection shortly before it expires; another plugin reconnects.
+  scheduleRefresh(media) {
+    clearTimeout(this.refreshTimer);
+    const expiresMs = Number(String(media.token).split(",")[0]) * 1000;
+    if (!Number.isFinite(expiresMs)) return;
+    const delay = Math.max(5_000, expiresMs - Date.now() - TOKEN_REFRESH_MARGIN_MS);
+    this.refreshTimer = setTimeout(() => this.room.enqueue(() => this.refresh()), delay);
+  }
+
+  async refresh() {
+    if (this.closed) return;
+    const media = await this.room.rest("GET", "/media");
+    if (!media || media.backend !== "janus") return this.scheduleRefresh(this.media);
+    if (media.plugin === this.media.plugin && this.conn && !this.conn.closed) {
+      this.conn.setToken(media.token);
+      this.media = media;
+      this.scheduleRefresh(media);
+    } else {
+      await this.changed(media);
+    }
+  }
+}

@@ -1,0 +1,117 @@
+"""The demo page on Janus, in real headless Chromium: a real daphne with its rooms on a real Janus
+(the ``janus_server`` fixture), the host's page on the AudioBridge stage with a fake microphone
+beeping a 440 Hz tone, a listener's page on the Streaming mountpoint, both talking to Janus
+straight from the browser (janus-client.js) with the tokens of their media objects.
+
+What is heard is measured in the listening page, from its RTCPeerConnection's inbound-rtp
+``totalAudioEnergy`` (tests/browser.py): it must stand still while the host is muted, rise once the
+host unmutes, and stand still again after the host mutes. Then the host makes the listener a
+speaker: ``media_changed`` moves their page onto the stage, and once they unmute the host hears
+them in the mix (the host's own voice is never in its own mix, so only the new speaker can make
+the host's energy rise). Run it alone with
+
+    .venv/bin/pytest rooms/tests/test_demo_janus_browser.py -q -s
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_MISSING,
+    assert_local_ice,
+    demo_server_env,
+    energy,
+    launch,
+    log_in,
+    new_page,
+    wait_for_energy_rise,
+    wait_for_quiet,
+    write_tone_wav,
+)
+from tests.server import migrate, register, run_server
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not CHROMIUM.exists(), reason=CHROMIUM_MISSING)]
+
+# totalAudioEnergy grows by (audio level)^2 per second of sound: the beeps (half of full scale,
+# half of the time) add about 0.1/s; silence (a muted stage, an empty mix) adds nothing.
+HEARD = 0.1  # rise that counts as hearing the tone
+QUIET = 0.005  # largest rise over QUIET_WINDOW that counts as silence
+QUIET_WINDOW = 2.0
+
+STAGE_MIX = "incoming audio track from the stage (Janus AudioBridge mix)"
+MOUNTPOINT = "incoming audio track from the room (Janus Streaming mountpoint)"
+
+
+def test_demo_page_on_janus_listener_hears_host_and_promotion_moves_to_stage(tmp_path, janus_server):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in requirements-dev.txt")
+    expect = sync_api.expect
+    started = time.monotonic()
+    env = demo_server_env(tmp_path, **janus_server.as_settings())
+    migrate(env)
+    tone = write_tone_wav(tmp_path / "tone.wav")
+    with run_server(env, log_path=tmp_path / "server.log") as base, sync_api.sync_playwright() as playwright:
+        register(base, "alice")
+        register(base, "bob")
+        browser = launch(playwright, fake_audio=tone)
+        try:
+            host_page, listener_page = new_page(browser), new_page(browser)
+
+            # The host starts a room: their page joins the AudioBridge stage (muted at first).
+            log_in(host_page, base, "alice")
+            host_page.fill("#create-title", "Janus room")
+            host_page.click("#create-button")
+            expect(host_page.locator("#my-role")).to_have_text("host")
+            expect(host_page.locator("#media-backend")).to_have_text("janus")
+            expect(host_page.locator("#media-state")).to_have_text("stage")
+            expect(host_page.locator("#unmute")).to_be_visible()
+            room_id = host_page.locator("#room-id").inner_text()
+
+            # A listener joins: their page watches the mountpoint, receive-only.
+            log_in(listener_page, base, "bob")
+            listener_page.fill("#join-id", room_id)
+            listener_page.click("#join-button")
+            expect(listener_page.locator("#my-role")).to_have_text("listener")
+            expect(listener_page.locator("#media-state")).to_have_text("listening")
+            expect(listener_page.locator("#audio-status")).to_have_text(MOUNTPOINT)
+            assert listener_page.evaluate("window.demo.peerConnections().length") == 1
+
+            # The host is muted: the listener gets no sound.
+            assert wait_for_quiet(listener_page, below=QUIET, window=QUIET_WINDOW, timeout=10), "sound before unmute"
+            assert energy(listener_page) < HEARD, "the listener heard something before the host unmuted"
+
+            # The host unmutes: the tone reaches the listener through Janus.
+            host_page.click("#unmute")
+            expect(host_page.locator("#mute")).to_be_visible()
+            rise = wait_for_energy_rise(listener_page, minimum=HEARD, timeout=20)
+            print(f"listener's energy rise after the host unmuted: {rise:.3f}")
+            assert rise >= HEARD, "the listener does not hear the host"
+            pairs = assert_local_ice(listener_page)
+            print(f"listener's ICE pairs with Janus (local, remote): {pairs}")
+
+            # The host mutes again: silence again.
+            host_page.click("#mute")
+            expect(host_page.locator("#unmute")).to_be_visible()
+            assert wait_for_quiet(listener_page, below=QUIET, window=QUIET_WINDOW, timeout=15), "still hearing the host"
+
+            # The host makes bob a speaker: media_changed moves his page onto the stage.
+            bob = host_page.locator('#participants li[data-role="listener"]', has_text="@bob")
+            bob.get_by_role("button", name="Make speaker").click()
+            expect(listener_page.locator("#my-role")).to_have_text("speaker")
+            expect(listener_page.locator("#media-state")).to_have_text("stage")
+            expect(listener_page.locator("#audio-status")).to_have_text(STAGE_MIX)
+            expect(listener_page.locator("#unmute")).to_be_visible()  # promoted muted
+            assert wait_for_quiet(host_page, below=QUIET, window=QUIET_WINDOW, timeout=10), "host hears a muted bob"
+            listener_page.click("#unmute")
+            rise = wait_for_energy_rise(host_page, minimum=HEARD, timeout=20)
+            print(f"host's energy rise after the promoted speaker unmuted: {rise:.3f}")
+            assert rise >= HEARD, "the host does not hear the promoted speaker"
+
+            host_page.click("#end-room")
+            expect(listener_page.locator("#connection")).to_have_text("room ended")
+        finally:
+            browser.close()
+    print(f"Janus browser test took {time.monotonic() - started:.1f}s")
