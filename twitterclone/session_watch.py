@@ -11,9 +11,12 @@ those no longer current with 4001, the push path's close code. A socket whose se
 out (its token family revoked) closes this way too. The task runs only while the loop has
 sockets to watch, and stops with the last one.
 
-Sockets opened with a JWT access token are watched (``scope["token_claims"]``, set by
-``twitterclone.ws.JwtAuthMiddleware``); Mastodon OAuth sockets are not (their tokens are rows,
-deleted by ``sessions_revoke``; the push path closes them).
+Two kinds of sockets are watched, each with its own batch check (one call for all the loop's
+sockets of that kind): those opened with a JWT access token (``scope["token_claims"]``, set by
+``twitterclone.ws.JwtAuthMiddleware``; ``accounts.sessions.access_tokens_current``), and the
+Mastodon streaming connections, WebSocket and server-sent events, opened with an OAuth access
+token (its row id; ``mastodon_api.tokens.oauth_tokens_current``: one query; a token deleted by
+``sessions_revoke`` or a refresh, expired, or of a suspended or deactivated user is not current).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, NamedTuple, Protocol
 
 from django.conf import settings
 
@@ -39,18 +43,30 @@ class WatchedSocket(Protocol):
     async def session_lapsed(self) -> None: ...
 
 
+# Given the credentials of several sockets, whether each is still current (sync: runs in a
+# socket database thread).
+BatchCheck = Callable[[list[Any]], list[bool]]
+
+
+class _Watched(NamedTuple):
+    socket: WatchedSocket
+    credential: Any
+    current: BatchCheck
+
+
 class _SessionWatch:
     def __init__(self) -> None:
-        self.sockets: dict[str, WatchedSocket] = {}
+        self.sockets: dict[str, _Watched] = {}
         self.task: asyncio.Task | None = None
 
-    def add(self, socket: WatchedSocket) -> None:
-        self.sockets[socket.channel_name] = socket
+    def add(self, socket: WatchedSocket, credential: Any, current: BatchCheck) -> None:
+        self.sockets[socket.channel_name] = _Watched(socket, credential, current)
         if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(self._run(), name="session-watch")
 
     def discard(self, socket: WatchedSocket) -> None:
-        if self.sockets.get(socket.channel_name) is socket:
+        watched = self.sockets.get(socket.channel_name)
+        if watched is not None and watched.socket is socket:
             del self.sockets[socket.channel_name]
         if not self.sockets and self.task is not None:
             self.task.cancel()
@@ -67,18 +83,28 @@ class _SessionWatch:
                 logger.warning("socket session check failed", exc_info=True)
 
     async def check(self) -> None:
-        """Closes (4001) this loop's sockets whose access token is no longer current."""
-        from accounts.sessions import access_tokens_current
-
-        sockets = list(self.sockets.values())
-        if not sockets:
+        """Tells (``session_lapsed``) this loop's sockets whose credential is no longer current."""
+        watched = list(self.sockets.values())
+        if not watched:
             return
-        current = await socket_database_sync_to_async(access_tokens_current)(
-            [socket.scope["token_claims"] for socket in sockets]
-        )
-        for socket, ok in zip(sockets, current, strict=True):
-            if not ok:
+        lapsed = await socket_database_sync_to_async(_lapsed)(watched)
+        for socket in lapsed:
+            try:
                 await socket.session_lapsed()
+            except Exception:  # one socket that fails to close must not keep the others open
+                logger.warning("could not close a lapsed socket", exc_info=True)
+
+
+def _lapsed(watched: list[_Watched]) -> list[WatchedSocket]:
+    """The sockets whose credential is no longer current: one batch check per kind."""
+    by_check: dict[BatchCheck, list[_Watched]] = {}
+    for item in watched:
+        by_check.setdefault(item.current, []).append(item)
+    lapsed = []
+    for current, items in by_check.items():
+        results = current([item.credential for item in items])
+        lapsed.extend(item.socket for item, ok in zip(items, results, strict=True) if not ok)
+    return lapsed
 
 
 _watches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _SessionWatch] = weakref.WeakKeyDictionary()
@@ -92,11 +118,17 @@ def _for_this_loop() -> _SessionWatch:
     return watch
 
 
-def watch(socket: WatchedSocket) -> None:
-    """Re-checks the socket's session on the heartbeat while it is open (a socket with no JWT
-    claims in its scope is not watched)."""
-    if socket.scope.get("token_claims"):
-        _for_this_loop().add(socket)
+def watch(socket: WatchedSocket, *, credential: Any = None, current: BatchCheck | None = None) -> None:
+    """Re-checks the socket's session on the heartbeat while it is open. By default the
+    credential is the JWT claims in its scope (a socket without them is not watched), checked by
+    ``accounts.sessions.access_tokens_current``; other sockets pass their own credential and
+    batch check (``current``)."""
+    if current is None:
+        from accounts.sessions import access_tokens_current
+
+        credential, current = socket.scope.get("token_claims"), access_tokens_current
+    if credential:
+        _for_this_loop().add(socket, credential, current)
 
 
 def unwatch(socket: WatchedSocket) -> None:

@@ -7,7 +7,9 @@ subscribes at once; ``{"type": "subscribe", "stream": "hashtag", "tag": "x"}`` a
 ``{"stream": ["user"], "event": "update" | "notification" | "delete" | "status.update",
 "payload": "<JSON as a string>"}`` (the bare id for ``delete``), and ``{"error": "..."}`` for a
 bad subscription. A connection without a valid token is refused before the handshake completes;
-a revoked session (suspension, password change) closes with 4001."""
+a revoked session (suspension, password change) closes with 4001: at once by the
+``session.revoked`` push, or on the session heartbeat (``twitterclone.session_watch``) when the
+push was lost or the token was revoked, replaced or expired on its own."""
 
 from __future__ import annotations
 
@@ -16,9 +18,11 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs
 
+from twitterclone import session_watch
 from twitterclone.ws import CLOSE_LAYER_UNAVAILABLE, CLOSE_SESSION_REVOKED, JsonSocketConsumer
 from twitterclone.ws_frames import Field, FrameError
 
+from ..tokens import oauth_tokens_current
 from .session import STREAMS, ScopeRequest, StreamingSession, Subscription, authenticate, token_from_scope
 
 logger = logging.getLogger("twitterclone.mastodon")
@@ -51,10 +55,13 @@ class MastodonStreamingConsumer(JsonSocketConsumer):
         if found is None:
             await self.close()  # before accepting: the handshake is refused
             return
-        user, scopes = found
-        self.session = StreamingSession(user=user, scopes=scopes, request=ScopeRequest(self.scope, user))
+        user, scopes, token_id = found
+        self.session = StreamingSession(
+            user=user, scopes=scopes, request=ScopeRequest(self.scope, user), token_id=token_id
+        )
         await self.accept(subprotocol=subprotocol)
         self.is_open = True
+        session_watch.watch(self, credential=token_id, current=oauth_tokens_current)  # closes 4001
         try:
             await self._join(set(await self.session.groups_for("user:notification", None)))  # revocation
             query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))

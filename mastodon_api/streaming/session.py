@@ -77,6 +77,7 @@ class StreamingSession:
     user: Any
     scopes: list[str]
     request: ScopeRequest
+    token_id: int  # the OAuth access token's row: re-checked on the session heartbeat
     subscriptions: list[Subscription] = field(default_factory=list)
 
     # --- subscriptions ---------------------------------------------------------------------------
@@ -138,8 +139,8 @@ class StreamingSession:
 
 
 @socket_database_sync_to_async
-def authenticate(raw: str | None) -> tuple[Any, list[str]] | None:
-    """The user and scopes of a valid, unexpired Mastodon OAuth token of an active user."""
+def authenticate(raw: str | None) -> tuple[Any, list[str], int] | None:
+    """The user, scopes and token id of a valid, unexpired Mastodon OAuth token of an active user."""
     from oauth2_provider.models import AccessToken
 
     if not raw or len(raw) > 255:
@@ -151,7 +152,7 @@ def authenticate(raw: str | None) -> tuple[Any, list[str]] | None:
     )
     if token is None or token.user is None or not user_can_authenticate(token.user):
         return None
-    return token.user, token.scope.split()
+    return token.user, token.scope.split(), token.pk
 
 
 @socket_database_sync_to_async

@@ -2,7 +2,9 @@
 ``/public/local``, ``/hashtag?tag=``, ``/hashtag/local?tag=`` (Mastodon.py's ``stream_*`` read
 these). Served by the ASGI app itself (daphne), not the Django handler, so that the stream ends
 when the client goes away. A comment line every ``MASTODON_STREAMING_HEARTBEAT_SECONDS`` keeps
-proxies from closing an idle stream."""
+proxies from closing an idle stream. The stream ends when the session is revoked: at once on the
+``session.revoked`` push, or on the session heartbeat (``twitterclone.session_watch``: the
+token revoked, replaced or expired, the user suspended or deactivated)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,9 @@ from channels.exceptions import StopConsumer
 from channels.generic.http import AsyncHttpConsumer
 from django.conf import settings
 
+from twitterclone import session_watch
+
+from ..tokens import oauth_tokens_current
 from .session import STREAMS, ScopeRequest, StreamingSession, Subscription, authenticate, token_from_scope
 
 logger = logging.getLogger("twitterclone.mastodon")
@@ -58,8 +63,8 @@ class MastodonEventStreamConsumer(AsyncHttpConsumer):
         found = await authenticate(raw)
         if found is None:
             return _json(401, "The access token is invalid")
-        user, scopes = found
-        session = StreamingSession(user=user, scopes=scopes, request=ScopeRequest(self.scope, user))
+        user, scopes, token_id = found
+        session = StreamingSession(user=user, scopes=scopes, request=ScopeRequest(self.scope, user), token_id=token_id)
         if not session.allowed(stream):
             return _json(403, "This stream is outside the authorized scopes")
         tag = tag if stream.startswith("hashtag") else None
@@ -85,12 +90,14 @@ class MastodonEventStreamConsumer(AsyncHttpConsumer):
         )
         await self.send_body(b":)\n\n", more_body=True)
         self.heartbeat = asyncio.ensure_future(self._beat())
+        session_watch.watch(self, credential=token_id, current=oauth_tokens_current)
         return None
 
     async def _beat(self) -> None:
-        while True:
+        while self.session is not None:
             await asyncio.sleep(settings.MASTODON_STREAMING_HEARTBEAT_SECONDS)
-            await self.send_body(b":thump\n\n", more_body=True)
+            if self.session is not None:
+                await self.send_body(b":thump\n\n", more_body=True)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # The user group carries events for several kinds of connections: ignore the others.
@@ -116,11 +123,23 @@ class MastodonEventStreamConsumer(AsyncHttpConsumer):
         await self._forward(message)
 
     async def session_revoked(self, message: dict[str, Any]) -> None:
-        await self.send_body(b"", more_body=False)
-        await self.disconnect()
+        await self._end()
         raise StopConsumer()
 
+    async def session_lapsed(self) -> None:
+        """The session watch found the token no longer current (revoked, expired, its user
+        suspended): the stream ends as on a ``session.revoked`` push. The server then sends
+        ``http.disconnect``, which stops the consumer."""
+        await self._end()
+
+    async def _end(self) -> None:
+        if self.session is not None:
+            self.session = None  # nothing more is sent: not an event, not a heartbeat
+            await self.send_body(b"", more_body=False)
+        await self.disconnect()
+
     async def disconnect(self) -> None:
+        session_watch.unwatch(self)
         if self.heartbeat is not None:
             self.heartbeat.cancel()
             self.heartbeat = None
