@@ -8,6 +8,7 @@ read-only for anyone who is not a superuser, and staff accounts cannot be change
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django import forms
@@ -24,8 +25,11 @@ from django.utils.html import format_html
 from moderation.admin_tools import CappedCountPaginator, confirm_with_reason, excerpt, join_html
 from moderation.models import ModerationAction, Report, ReportStatus
 from moderation.services import MODERATOR_EDITABLE_PROFILE_FIELDS
+from twitterclone.errors import InvalidInput
 
 from .models import User
+
+logger = logging.getLogger("twitterclone.accounts")
 
 # Always read-only in the admin: suspension goes through the suspend/unsuspend actions (which
 # revoke tokens, close sockets and log), and the counters belong to the social and tweets services.
@@ -91,7 +95,7 @@ class UserAdmin(DjangoUserAdmin):
         ("Permissions", {"fields": ["is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
-    actions = ["suspend_users", "unsuspend_users"]
+    actions = ["suspend_users", "unsuspend_users", "deactivate_users"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # facet counts would scan big tables
     paginator = CappedCountPaginator
@@ -230,6 +234,32 @@ class UserAdmin(DjangoUserAdmin):
             warning="They will be logged out everywhere at once and their tweets hidden from everyone "
             "until they are unsuspended. Nothing is deleted.",
             apply=lambda user, reason: user_suspend(user=user, moderator=request.user, reason=reason),
+        )
+
+    def has_deactivate_permission(self, request) -> bool:
+        return request.user.is_superuser  # "active" is the superusers' business (read-only otherwise)
+
+    @admin.action(description="Deactivate selected users…", permissions=["deactivate"])
+    def deactivate_users(self, request, queryset):
+        from .services import users_deactivate
+
+        def apply(user: User, reason: str) -> bool:
+            if user.pk == request.user.pk:
+                raise InvalidInput("You cannot deactivate yourself.")
+            done = users_deactivate(users=User.objects.filter(pk=user.pk)) == 1
+            if done:
+                logger.info("user %s deactivated by %s: %s", user.pk, request.user.pk, reason)
+            return done
+
+        return confirm_with_reason(
+            self,
+            request,
+            queryset,
+            action="deactivate_users",
+            title="Deactivate users",
+            verb="Deactivate",
+            warning="They will be logged out everywhere at once and cannot log in until reactivated.",
+            apply=apply,
         )
 
     @admin.action(description="Unsuspend selected users…", permissions=["suspend"])

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
-from django.db import models, transaction
+from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -79,41 +78,6 @@ class UserQuerySet(models.QuerySet):
 
     def by_email(self, email: str) -> UserQuerySet:
         return self.filter(email__lower=email.lower())
-
-    def update(self, **kwargs: Any) -> int:
-        """``QuerySet.update``; one that deactivates or suspends users (``is_active=False`` or
-        ``is_suspended=True``) also ends every session of each of them through
-        ``accounts.sessions.sessions_revoke``, in the same transaction, as ``User.save`` does for
-        one user: a bulk update cannot leave their tokens and sockets alive."""
-        if kwargs.get("is_active") is not False and kwargs.get("is_suspended") is not True:
-            return super().update(**kwargs)
-        from .sessions import sessions_revoke
-
-        with transaction.atomic(using=self.db):
-            ids = list(self.select_for_update().values_list("pk", flat=True))
-            count = self.model._base_manager.using(self.db).filter(pk__in=ids).update(**kwargs)
-            for pk in ids:
-                sessions_revoke(user=self.model(pk=pk))
-        return count
-
-    update.alters_data = True
-
-    def bulk_update(self, objs, fields, batch_size=None) -> int:
-        """``QuerySet.bulk_update``; the users it leaves deactivated or suspended (when those fields
-        are written) lose every session, as with ``update``."""
-        objs = list(objs)
-        if not {"is_active", "is_suspended"} & set(fields):
-            return super().bulk_update(objs, fields, batch_size=batch_size)
-        from .sessions import sessions_revoke
-
-        with transaction.atomic(using=self.db):
-            count = super().bulk_update(objs, fields, batch_size=batch_size)
-            for user in objs:
-                if not user.is_active or user.is_suspended:
-                    sessions_revoke(user=user)
-        return count
-
-    bulk_update.alters_data = True
 
 
 class TwitterUserManager(UserManager.from_queryset(UserQuerySet)):

@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from twitterclone import effects
@@ -271,6 +271,22 @@ def password_reset_throttles_flush(*, now: datetime | None = None) -> int:
     horizon = now - timedelta(seconds=settings.PASSWORD_RESET_CODE_VALIDITY_SECONDS + longest_wait)
     stale = Q(failures=0) | Q(last_failure_at__isnull=True) | Q(last_failure_at__lt=horizon)
     return PasswordResetThrottle.objects.filter(stale).delete()[0]
+
+
+def users_deactivate(*, users: QuerySet[User]) -> int:
+    """Deactivates these users (those still active) and ends every session of each of them
+    (``sessions_revoke``: tokens, OAuth tokens, open sockets), in one transaction. The bulk form of
+    saving ``is_active=False`` on one user (``User.save`` revokes then); a plain
+    ``QuerySet.update(is_active=False)`` revokes nothing, so deactivations go through here (the
+    admin's "Deactivate selected users" action). Returns how many users were deactivated."""
+    with transaction.atomic():
+        ids = list(users.filter(is_active=True).select_for_update().values_list("pk", flat=True))
+        User.objects.filter(pk__in=ids).update(is_active=False)
+        for pk in ids:
+            sessions_revoke(user=User(pk=pk))
+    if ids:
+        logger.info("deactivated users %s", ids)
+    return len(ids)
 
 
 def profile_update(*, user: User, data: dict[str, Any]) -> User:

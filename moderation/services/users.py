@@ -57,9 +57,9 @@ def user_suspend(*, user: User, moderator: User, reason: str, report: Report | N
         if User.objects.select_for_update().get(pk=user.pk).is_suspended:
             return None
         now = timezone.now()
-        # The base manager's update: the revocation is this service's, right below (it counts the
-        # tokens it revokes for the log), not the one User.objects.update would add.
-        User._base_manager.filter(pk=user.pk).update(is_suspended=True, suspended_at=now, suspension_reason=reason)
+        # A plain update: the revocation is this service's, right below (it counts the tokens it
+        # revokes for the log).
+        User.objects.filter(pk=user.pk).update(is_suspended=True, suspended_at=now, suspension_reason=reason)
         user.is_suspended, user.suspended_at, user.suspension_reason = True, now, reason
         revoked = sessions_revoke(user=user)  # every token ends; sockets closed after commit
         return _user_acted(

@@ -41,40 +41,50 @@ def test_a_bulk_admin_suspension_revokes_every_selected_users_tokens(mod_client,
     assert _works(tokens[spared.pk]) == (200, 200)
 
 
-@pytest.mark.parametrize("change", [{"is_active": False}, {"is_suspended": True}])
-def test_a_queryset_update_that_deactivates_or_suspends_revokes_sessions(change, django_capture_on_commit_callbacks):
-    victims = [UserFactory() for _ in range(2)]
+def test_the_admin_deactivates_many_users_and_ends_their_sessions(
+    superuser, admin_client_for, django_capture_on_commit_callbacks
+):
+    victims = [UserFactory() for _ in range(3)]
     spared = UserFactory()
     tokens = {user.pk: tokens_for(user) for user in [*victims, spared]}
     for user in victims:  # their token versions are now cached
         me = APIClient().get("/api/v1/users/me", HTTP_AUTHORIZATION=f"Bearer {tokens[user.pk]['access']}")
         assert me.status_code == 200
+    selected = [str(user.pk) for user in [*victims, superuser]]
+    client = admin_client_for(superuser)
+    first = client.post(USERS, {"action": "deactivate_users", "_selected_action": selected})
+    assert first.status_code == 200 and b"Deactivate users" in first.content  # the confirmation page
+    assert User.objects.filter(pk__in=[u.pk for u in victims], is_active=True).count() == 3
+    data = {"action": "deactivate_users", "_selected_action": selected, "confirm": "yes", "reason": "spam ring"}
     with django_capture_on_commit_callbacks(execute=True):
-        assert User.objects.filter(pk__in=[u.pk for u in victims]).update(**change) == 2
+        response = client.post(USERS, data, follow=True)
+    assert response.status_code == 200 and b"You cannot deactivate yourself." in response.content
     for user in victims:
         assert _works(tokens[user.pk]) == (401, 401)
         assert User.objects.get(pk=user.pk).token_version == user.token_version + 1
+    assert not User.objects.filter(pk__in=[u.pk for u in victims], is_active=True).exists()
+    assert User.objects.get(pk=superuser.pk).is_active
     assert _works(tokens[spared.pk]) == (200, 200)
 
 
-def test_a_bulk_update_that_deactivates_revokes_only_the_deactivated(django_capture_on_commit_callbacks):
-    leaving, staying = UserFactory(), UserFactory()
+def test_moderators_cannot_deactivate(mod_client):
+    victim = UserFactory()
+    data = {"action": "deactivate_users", "_selected_action": [str(victim.pk)], "confirm": "yes", "reason": "x"}
+    mod_client.post(USERS, data)
+    assert User.objects.get(pk=victim.pk).is_active
+
+
+def test_the_deactivation_service_revokes_only_those_it_deactivates(django_capture_on_commit_callbacks):
+    from accounts.services import users_deactivate
+
+    leaving, gone, staying = UserFactory(), UserFactory(is_active=False), UserFactory()
     tokens = {user.pk: tokens_for(user) for user in (leaving, staying)}
-    versions = {user.pk: user.token_version for user in (leaving, staying)}
-    leaving.is_active = False
     with django_capture_on_commit_callbacks(execute=True):
-        User.objects.bulk_update([leaving, staying], ["is_active"])
+        assert users_deactivate(users=User.objects.filter(pk__in=[leaving.pk, gone.pk])) == 1
     assert _works(tokens[leaving.pk]) == (401, 401)
-    assert User.objects.get(pk=leaving.pk).token_version == versions[leaving.pk] + 1
-    assert User.objects.get(pk=staying.pk).token_version == versions[staying.pk]
+    assert User.objects.get(pk=leaving.pk).token_version == leaving.token_version + 1
+    assert User.objects.get(pk=gone.pk).token_version == gone.token_version  # already inactive
     assert _works(tokens[staying.pk]) == (200, 200)
-
-
-def test_an_update_of_other_fields_revokes_nothing():
-    user = UserFactory()
-    tokens = tokens_for(user)
-    User.objects.filter(pk=user.pk).update(bio="new", is_active=True)
-    assert _works(tokens) == (200, 200)
 
 
 def test_a_suspended_staff_users_admin_session_ends(settings):
