@@ -8,7 +8,8 @@ What is heard is measured in the listening page, from its RTCPeerConnection's in
 host unmutes, and stand still again after the host mutes. Then the host makes the listener a
 speaker: ``media_changed`` moves their page onto the stage, and once they unmute the host hears
 them in the mix (the host's own voice is never in its own mix, so only the new speaker can make
-the host's energy rise). Run it alone with
+the host's energy rise). Tokens live 6 s here: the host's Janus session lasts the whole test
+because the page swaps in a fresh token (GET /media) before each one expires. Run it alone with
 
     .venv/bin/pytest rooms/tests/test_demo_janus_browser.py -q -s
 """
@@ -42,6 +43,14 @@ HEARD = 0.1  # rise that counts as hearing the tone
 QUIET = 0.005  # largest rise over QUIET_WINDOW that counts as silence
 QUIET_WINDOW = 2.0
 
+TOKEN_TTL = 6  # seconds
+REFRESHES = "window.demo.session.media.tokenRefreshes"
+# A request on the page's open Janus connection, with the token it holds now.
+KEEPALIVE = """async () => {
+  const conn = window.demo.session.media.conn;
+  return (await conn.request(`/${conn.sessionId}`, { janus: "keepalive" })).janus;
+}"""
+
 STAGE_MIX = "incoming audio track from the stage (Janus AudioBridge mix)"
 MOUNTPOINT = "incoming audio track from the room (Janus Streaming mountpoint)"
 
@@ -50,7 +59,8 @@ def test_demo_page_on_janus_listener_hears_host_and_promotion_moves_to_stage(tmp
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in requirements-dev.txt")
     expect = sync_api.expect
     started = time.monotonic()
-    env = demo_server_env(tmp_path, **janus_server.as_settings())
+    # Tokens live TOKEN_TTL seconds: the pages must swap in fresh ones (GET /media) as they go.
+    env = demo_server_env(tmp_path, ROOM_MEDIA_TOKEN_TTL_SECONDS=str(TOKEN_TTL), **janus_server.as_settings())
     migrate(env)
     tone = write_tone_wav(tmp_path / "tone.wav")
     with run_server(env, log_path=tmp_path / "server.log") as base, sync_api.sync_playwright() as playwright:
@@ -69,6 +79,7 @@ def test_demo_page_on_janus_listener_hears_host_and_promotion_moves_to_stage(tmp
             expect(host_page.locator("#media-state")).to_have_text("stage")
             expect(host_page.locator("#unmute")).to_be_visible()
             room_id = host_page.locator("#room-id").inner_text()
+            hosting_since = time.monotonic()
 
             # A listener joins: their page watches the mountpoint, receive-only.
             log_in(listener_page, base, "bob")
@@ -109,6 +120,12 @@ def test_demo_page_on_janus_listener_hears_host_and_promotion_moves_to_stage(tmp
             rise = wait_for_energy_rise(host_page, minimum=HEARD, timeout=20)
             print(f"host's energy rise after the promoted speaker unmuted: {rise:.3f}")
             assert rise >= HEARD, "the host does not hear the promoted speaker"
+            # The host's Janus session outlived its first tokens: the page replaced each one before
+            # it expired, so its requests still pass Janus's token check.
+            time.sleep(max(0.0, hosting_since + 2 * TOKEN_TTL - time.monotonic()))
+            expect(host_page.locator("#media-state")).to_have_text("stage")
+            assert host_page.evaluate(REFRESHES) >= 2
+            assert host_page.evaluate(KEEPALIVE) == "ack", "the host's Janus session has no valid token"
 
             host_page.click("#end-room")
             expect(listener_page.locator("#connection")).to_have_text("room ended")

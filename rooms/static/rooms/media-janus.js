@@ -21,6 +21,7 @@ class JanusMedia {
     this.pc = null;
     this.localStream = null;
     this.refreshTimer = null;
+    this.tokenRefreshes = 0; // tokens swapped on the open connection (for tests and the curious)
     this.closed = false;
   }
 
@@ -149,12 +150,13 @@ class JanusMedia {
   }
 
   // Tokens are "<unix expiry>,janus,<plugin>,<holder>:<signature>": a fresh one (same plugin)
-  // replaces it on the open connection shortly before it expires; another plugin reconnects.
+  // replaces it on the open connection halfway through its life (at most two minutes before it
+  // expires); a fresh one for another plugin reconnects.
   scheduleRefresh(media) {
     clearTimeout(this.refreshTimer);
-    const expiresMs = Number(String(media.token).split(",")[0]) * 1000;
-    if (!Number.isFinite(expiresMs)) return;
-    const delay = Math.max(5_000, expiresMs - Date.now() - TOKEN_REFRESH_MARGIN_MS);
+    const remainingMs = Number(String(media.token).split(",")[0]) * 1000 - Date.now();
+    if (!Number.isFinite(remainingMs)) return;
+    const delay = Math.max(1000, Math.min(remainingMs / 2, remainingMs - TOKEN_REFRESH_MARGIN_MS));
     this.refreshTimer = setTimeout(() => this.room.enqueue(() => this.refresh()), delay);
   }
 
@@ -165,6 +167,7 @@ class JanusMedia {
     if (media.plugin === this.media.plugin && this.conn && !this.conn.closed) {
       this.conn.setToken(media.token);
       this.media = media;
+      this.tokenRefreshes += 1;
       this.scheduleRefresh(media);
     } else {
       await this.changed(media);
