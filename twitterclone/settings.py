@@ -115,6 +115,15 @@ if IS_POSTGRES:
     DATABASES["default"]["OPTIONS"].setdefault(
         "prepare_threshold", int(_prepare_threshold) if _prepare_threshold else None
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Development on SQLite, with concurrent writers (socket threads, runserver threads, Celery
+    # eager tasks): WAL lets readers run beside the writer; every transaction begins IMMEDIATE, so
+    # it takes the write lock up front and waits for it (``timeout``: SQLite's busy timeout)
+    # instead of failing at once with "database is locked" when a read turns into a write.
+    _sqlite = DATABASES["default"].setdefault("OPTIONS", {})
+    _sqlite.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
+    _sqlite.setdefault("transaction_mode", "IMMEDIATE")
+    _sqlite.setdefault("timeout", env.float("SQLITE_BUSY_TIMEOUT_SECONDS", default=20.0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, channel layer, Celery ------------------------------------
