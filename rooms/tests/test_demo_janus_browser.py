@@ -8,7 +8,8 @@ What is heard is measured in the listening page, from its RTCPeerConnection's in
 host unmutes, and stand still again after the host mutes. Then the host makes the listener a
 speaker: ``media_changed`` moves their page onto the stage, and once they unmute the host hears
 them in the mix (the host's own voice is never in its own mix, so only the new speaker can make
-the host's energy rise). Tokens live 6 s here: the host's Janus session lasts the whole test
+the host's energy rise); the host mutes them, and ``media_changed`` takes their page back to the
+mountpoint, where they hear the host again. Tokens live 6 s here: the host's Janus session lasts the whole test
 because the page swaps in a fresh token (GET /media) before each one expires. Run it alone with
 
     .venv/bin/pytest rooms/tests/test_demo_janus_browser.py -q -s
@@ -16,6 +17,8 @@ because the page swaps in a fresh token (GET /media) before each one expires. Ru
 
 from __future__ import annotations
 
+import json
+import re
 import time
 
 import pytest
@@ -127,8 +130,61 @@ def test_demo_page_on_janus_listener_hears_host_and_promotion_moves_to_stage(tmp
             assert host_page.evaluate(REFRESHES) >= 2
             assert host_page.evaluate(KEEPALIVE) == "ack", "the host's Janus session has no valid token"
 
+            # The host mutes bob (a host mute): Janus takes him off the stage and media_changed
+            # moves his page back to the mountpoint, where he hears the host again.
+            speaker = host_page.locator('#participants li[data-role="speaker"]', has_text="@bob")
+            speaker.get_by_role("button", name="Mute").click()
+            expect(listener_page.locator("#media-state")).to_have_text("listening")
+            expect(listener_page.locator("#audio-status")).to_have_text(MOUNTPOINT)
+            expect(listener_page.locator("#unmute")).to_be_disabled()
+            assert wait_for_quiet(host_page, below=QUIET, window=QUIET_WINDOW, timeout=15), "host still hears bob"
+            host_page.click("#unmute")
+            rise = wait_for_energy_rise(listener_page, minimum=HEARD, timeout=20)
+            print(f"host-muted speaker's energy rise on the mountpoint after the host unmuted: {rise:.3f}")
+            assert rise >= HEARD, "back on the mountpoint, bob does not hear the host"
+
             host_page.click("#end-room")
             expect(listener_page.locator("#connection")).to_have_text("room ended")
         finally:
             browser.close()
     print(f"Janus browser test took {time.monotonic() - started:.1f}s")
+
+
+def test_demo_page_retries_get_media_when_room_state_has_none(tmp_path, janus_server):
+    """``room_state.media`` is ``null`` when the server could not reach Janus for a stage member;
+    the page then asks ``GET /rooms/{id}/media`` again until it answers. Here the host's socket
+    passes through Playwright, which nulls ``media`` in ``room_state`` (what the server sends while
+    Janus is unreachable); the server, Janus and ``GET /media`` are real."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in requirements-dev.txt")
+    expect = sync_api.expect
+    env = demo_server_env(tmp_path, **janus_server.as_settings())
+    migrate(env)
+    nulled = []
+
+    def without_media(message):
+        frame = json.loads(message)
+        if frame.get("type") == "room_state":
+            frame["media"] = None
+            nulled.append(frame["room"]["id"])
+        return json.dumps(frame)
+
+    def route(ws) -> None:
+        server = ws.connect_to_server()
+        server.on_message(lambda message: ws.send(without_media(message)))
+
+    with run_server(env, log_path=tmp_path / "server.log") as base, sync_api.sync_playwright() as playwright:
+        register(base, "alice")
+        browser = launch(playwright)
+        try:
+            page = new_page(browser)
+            page.route_web_socket(re.compile(r"/ws/rooms/\d+/"), route)
+            log_in(page, base, "alice")
+            page.fill("#create-title", "No media yet")
+            page.click("#create-button")
+            expect(page.locator("#my-role")).to_have_text("host")
+            expect(page.locator("#media-state")).to_have_text("unavailable")
+            expect(page.locator("#media-state")).to_have_text("stage", timeout=15_000)
+            expect(page.locator("#media-backend")).to_have_text("janus")
+            assert nulled, "room_state did not pass through the route"
+        finally:
+            browser.close()
