@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from twitterclone.db import statement_cursor
 from twitterclone.errors import NotFound
 
 from .models import User
@@ -31,6 +32,31 @@ def user_get_visible(*, username: str, viewer=None) -> User:
     ):
         raise NotFound("No such user.")
     return user
+
+
+def visible_user_id(*, username: str, viewer=None) -> int:
+    """The id of the user ``user_get_visible`` gives (the same 404s: unknown, suspended or
+    deactivated for anyone but themselves, blocking the viewer), for pages that need only the
+    id: one constant statement, without the viewer-state annotations."""
+    from social.models import Block
+
+    if "\x00" in username:
+        raise NotFound("No such user.")
+    viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
+    with statement_cursor() as cursor:
+        cursor.execute(
+            f"SELECT u.id, u.is_active, u.is_suspended, EXISTS (SELECT 1 FROM {Block._meta.db_table} b "  # noqa: S608 - table names only
+            f"WHERE b.blocker_id = u.id AND b.blocked_id = %(viewer)s) FROM {User._meta.db_table} u "
+            "WHERE LOWER(u.username) = %(name)s ORDER BY u.id LIMIT 1",
+            {"viewer": viewer_id, "name": username.lower()},
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound("No such user.")
+    user_id, is_active, is_suspended, blocks_viewer = row
+    if user_id != viewer_id and (not is_active or is_suspended or blocks_viewer):
+        raise NotFound("No such user.")
+    return user_id
 
 
 def user_search(*, query: str, viewer=None) -> QuerySet[User]:

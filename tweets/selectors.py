@@ -18,10 +18,11 @@ from django.utils import timezone
 from accounts.models import User
 from social.selectors import users_with_viewer_state
 from twitterclone.errors import NotFound
+from twitterclone.pagination import MAX_POSITION
 
 from .display import attach_display_data
 from .models import Bookmark, Hashtag, Like, Tweet, TweetEdit, TweetHashtag, viewer_id_of
-from .visibility import visible_tweets
+from .visibility import author_tweets, visible_tweets
 
 # The full-text configuration of the GIN index created in migration 0002 (PostgreSQL only);
 # the query below must use the very same expression for the index to be used.
@@ -116,6 +117,26 @@ def tweet_context(*, tweet: Tweet, viewer) -> dict[str, list[Tweet]]:
 def user_tweets(*, author, viewer) -> QuerySet[Tweet]:
     """The author's tweets, replies and retweets that the viewer may see, newest first."""
     return Tweet.objects.visible_to(viewer).select_related("author").filter(author_id=author.pk)
+
+
+def user_tweets_page(
+    *, author_id: int, viewer, position: int | None, reverse: bool, offset: int, limit: int
+) -> list[Tweet]:
+    """A keyset page of ``user_tweets`` (for ``IdCursorPagination.paginate_keyset``): the ids
+    below ``position`` newest first, or above it nearest first (``reverse``), in one constant
+    statement (``tweets.visibility.author_tweets``) that also reads the viewer's state."""
+    if reverse:
+        bound, ascending = (0 if position is None else position), True
+    else:
+        bound, ascending = (MAX_POSITION if position is None else position - 1), False
+    return author_tweets(
+        viewer_id=viewer_id_of(viewer),
+        author_id=author_id,
+        bound=bound,
+        ascending=ascending,
+        limit=limit,
+        offset=offset,
+    )
 
 
 def user_liked_tweets(*, user, viewer) -> QuerySet[Tweet]:

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import user_get_visible, user_search
+from accounts.selectors import user_get_visible, user_search, visible_user_id
 from accounts.serializers import PublicProfileSerializer
 from twitterclone.converters import ID_SCHEMA
 from twitterclone.errors import InvalidInput
@@ -271,11 +271,14 @@ class UserTweetsView(PaginatedListView):
         summary="A user's tweets, replies and retweets, newest first",
     )
     def get(self, request: Request, username: str) -> Response:
-        return super().get(request, username=username)
-
-    def get_queryset(self):
-        author = user_get_visible(username=self.kwargs["username"], viewer=self.request.user)
-        return selectors.user_tweets(author=author, viewer=self.request.user)
+        # The page is one constant statement (selectors.user_tweets_page), not a queryset.
+        author_id = visible_user_id(username=username, viewer=request.user)
+        paginator = self.pagination_class()
+        page = paginator.paginate_keyset(
+            lambda **bounds: selectors.user_tweets_page(author_id=author_id, viewer=request.user, **bounds), request
+        )
+        data = TweetSerializer(self.prepare_page(page), many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
 
 
 class UserLikesView(PaginatedListView):

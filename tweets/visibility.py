@@ -129,6 +129,14 @@ def _statement(kind: str) -> str:
             )
         elif kind == "visible":
             where = f"{_ids_clause('t.id', 'ids')} AND {_rule('t', 'a')} AND (t.retweet_of_id IS NULL OR {original})"
+        elif kind in ("author", "author_asc"):
+            # One author's tweets and retweets, a keyset page (the index on author and id).
+            bound, order = (">", "ASC") if kind == "author_asc" else ("<=", "DESC")
+            where = (
+                f"t.author_id = %(author)s AND t.id {bound} %(bound)s AND {_rule('t', 'a')} "
+                f"AND (t.retweet_of_id IS NULL OR {original}) "
+                f"ORDER BY t.id {order} LIMIT %(limit)s OFFSET %(offset)s"
+            )
         else:  # "embedded": quoted and retweeted tweets (never retweets themselves), and the
             # tweets quoted by the tweets in %(via)s (the retweeted ones), in one statement
             # One id list (not "id = ANY(...) OR id IN (...)": an OR there turns the primary-key
@@ -220,6 +228,18 @@ def home_tweets(*, viewer_id: int, ids: Iterable[int]) -> dict[int, Tweet]:
 def visible_tweets(*, viewer_id: int | None, ids: Iterable[int]) -> dict[int, Tweet]:
     """Of these ids, the tweets (and retweets) the viewer may see, with their authors. One query."""
     return _run("visible", viewer_id=viewer_id, ids=ids)
+
+
+def author_tweets(
+    *, viewer_id: int | None, author_id: int, bound: int, ascending: bool, limit: int, offset: int = 0
+) -> list[Tweet]:
+    """A keyset page of the author's tweets and retweets that the viewer may see, with their
+    authors: ids at or below ``bound`` newest first, or above it oldest first (``ascending``),
+    ``offset`` rows skipped, at most ``limit``. One query."""
+    params = {"viewer": viewer_id, "author": author_id, "bound": bound, "limit": limit, "offset": offset}
+    with statement_cursor() as cursor:
+        cursor.execute(_statement("author_asc" if ascending else "author"), params)
+        return list(_rows_to_tweets(cursor.fetchall(), viewer_id).values())
 
 
 def embedded_tweets(*, viewer_id: int | None, ids: Iterable[int], quoted_by: Iterable[int] = ()) -> dict[int, Tweet]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from typing import Any
 
 from rest_framework.pagination import Cursor, CursorPagination
@@ -91,6 +92,35 @@ class IdCursorPagination(CursorPagination):
 
     def get_page_size(self, request) -> int:
         return PAGE_SIZE.parse(request)
+
+    def paginate_keyset(self, fetch: Callable[..., list], request) -> list:
+        """``paginate_queryset`` for a page that ``fetch(position=, reverse=, offset=, limit=)``
+        reads itself (a constant SQL statement instead of a queryset): the items after
+        ``position`` (None: from the start) in the ordering, or before it when ``reverse``
+        (then nearest first), ``offset`` of them skipped, at most ``limit``. The rest is DRF's
+        own bookkeeping, so the page and its links are the ones the queryset would give."""
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        self.base_url = request.build_absolute_uri()
+        self.ordering = (self.ordering,) if isinstance(self.ordering, str) else tuple(self.ordering)
+        self.cursor = self.decode_cursor(request)
+        offset, reverse, current_position = (0, False, None) if self.cursor is None else self.cursor
+        results = fetch(position=current_position, reverse=reverse, offset=offset, limit=self.page_size + 1)
+        self.page = list(results[: self.page_size])
+        has_following_position = len(results) > len(self.page)
+        following_position = (
+            self._get_position_from_instance(results[-1], self.ordering) if has_following_position else None
+        )
+        if reverse:
+            self.page.reverse()
+            self.has_next = current_position is not None or offset > 0
+            self.has_previous = has_following_position
+            self.next_position, self.previous_position = current_position, following_position
+        else:
+            self.has_next = has_following_position
+            self.has_previous = current_position is not None or offset > 0
+            self.next_position, self.previous_position = following_position, current_position
+        return self.page
 
     def get_schema_operation_parameters(self, view) -> list[dict[str, Any]]:
         return [
