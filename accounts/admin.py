@@ -17,13 +17,18 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils.html import format_html
 
-from moderation.admin_tools import CappedCountPaginator, confirm_with_reason, excerpt, join_html
-from moderation.models import ModerationAction, Report, ReportStatus
+from moderation.admin_tools import (
+    CappedCountPaginator,
+    confirm_with_reason,
+    excerpt,
+    join_html,
+    open_reports_link,
+    report_lines,
+    with_open_report_counts,
+)
+from moderation.models import ModerationAction, Report
 from moderation.services import MODERATOR_EDITABLE_PROFILE_FIELDS
 from twitterclone.errors import InvalidInput
 
@@ -101,18 +106,7 @@ class UserAdmin(DjangoUserAdmin):
     paginator = CappedCountPaginator
 
     def get_queryset(self, request):
-        open_reports = (
-            Report.objects.filter(target_user=OuterRef("pk"), status=ReportStatus.OPEN)
-            .order_by()
-            .values("target_user")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(open_report_count=Coalesce(Subquery(open_reports, output_field=IntegerField()), Value(0)))
-        )
+        return with_open_report_counts(super().get_queryset(request), "target_user")
 
     # --- who may change what ---------------------------------------------------------------------
 
@@ -173,31 +167,11 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.display(description="open reports", ordering="open_report_count")
     def open_reports(self, user: User) -> Any:
-        count = getattr(user, "open_report_count", None)
-        if count is None:
-            count = Report.objects.open().filter(target_user=user).count()
-        if not count:
-            return 0
-        url = reverse("admin:moderation_report_changelist") + f"?target_user__id__exact={user.pk}&status=open"
-        return format_html('<a href="{}">{}</a>', url, count)
+        return open_reports_link(user, "target_user")
 
     @admin.display(description="latest reports about this user")
     def recent_reports(self, user: User) -> Any:
-        reports = list(Report.objects.filter(target_user=user).select_related("reporter").order_by("-id")[:10])
-        if not reports:
-            return "-"
-        return join_html(
-            format_html(
-                '<a href="{}">#{}</a> {} ({}) by @{}: {}',
-                reverse("admin:moderation_report_change", args=[r.pk]),
-                r.pk,
-                r.get_category_display(),
-                r.get_status_display(),
-                r.reporter.username,
-                excerpt(r.comment, 100),
-            )
-            for r in reports
-        )
+        return report_lines(Report.objects.filter(target_user=user).select_related("reporter").order_by("-id")[:10])
 
     @admin.display(description="moderation history")
     def moderation_history(self, user: User) -> Any:

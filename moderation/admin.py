@@ -17,7 +17,15 @@ from django.utils.html import format_html
 from twitterclone.errors import DomainError
 
 from . import services
-from .admin_tools import CappedCountPaginator, ReasonForm, admin_link, excerpt, join_html
+from .admin_tools import (
+    CappedCountPaginator,
+    DefaultChoiceFilter,
+    ReasonForm,
+    admin_link,
+    excerpt,
+    join_html,
+    report_lines,
+)
 from .models import ModerationAction, Report, ReportStatus, TargetType
 from .services import ReportAction
 
@@ -27,25 +35,15 @@ BUTTON_STYLE = "display:inline-block;white-space:nowrap;margin:2px 0;padding:4px
 QUICK_ACTIONS = (ReportAction.DISMISS, ReportAction.HIDE)
 
 
-class ReportStatusFilter(admin.SimpleListFilter):
+class ReportStatusFilter(DefaultChoiceFilter, admin.SimpleListFilter):
     """Open reports by default; resolved and all on request."""
 
     title = "status"
     parameter_name = "status"
+    default = "open"
 
     def lookups(self, request, model_admin):
         return [("open", "Open"), ("resolved", "Resolved"), ("all", "All")]
-
-    def value(self):
-        return super().value() or "open"
-
-    def choices(self, changelist):
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -245,19 +243,7 @@ class ReportAdmin(admin.ModelAdmin):
             .select_related("reporter")
             .order_by("-id")[:20]
         )
-        if not others:
-            return "-"
-        return join_html(
-            format_html(
-                "{} {} ({}) by @{}: {}",
-                admin_link(other, f"#{other.pk}"),
-                other.get_category_display(),
-                other.get_status_display(),
-                other.reporter.username,
-                excerpt(other.comment, 100),
-            )
-            for other in others
-        )
+        return report_lines(others)
 
     @admin.display(description="moderation log")
     def actions_log(self, report: Report) -> Any:

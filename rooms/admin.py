@@ -9,30 +9,20 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Count, Q
 
-from moderation.admin_tools import CappedCountPaginator, admin_link, confirm_with_reason
+from moderation.admin_tools import CappedCountPaginator, DefaultChoiceFilter, admin_link, confirm_with_reason
 
 from .models import Participant, Room, RoomState
 
 
-class RoomStateFilter(admin.SimpleListFilter):
+class RoomStateFilter(DefaultChoiceFilter, admin.SimpleListFilter):
     """Live rooms by default; the other states and all on request."""
 
     title = "state"
     parameter_name = "state"
+    default = RoomState.LIVE
 
     def lookups(self, request, model_admin):
         return [*RoomState.choices, ("all", "All")]
-
-    def value(self):
-        return super().value() or RoomState.LIVE
-
-    def choices(self, changelist):
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
 
     def queryset(self, request, queryset):
         if self.value() in RoomState.values:

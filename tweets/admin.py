@@ -10,12 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.html import format_html
 
-from moderation.admin_tools import CappedCountPaginator, admin_link, confirm_with_reason, excerpt, join_html
+from moderation.admin_tools import (
+    CappedCountPaginator,
+    admin_link,
+    confirm_with_reason,
+    excerpt,
+    join_html,
+    open_reports_link,
+    report_lines,
+    with_open_report_counts,
+)
 from moderation.models import Report, ReportStatus
 
 from .models import Hashtag, Tweet, TweetEdit
@@ -98,18 +106,7 @@ class TweetAdmin(admin.ModelAdmin):
     readonly_fields = [name for _, options in fieldsets for name in options["fields"]]
 
     def get_queryset(self, request):
-        open_reports = (
-            Report.objects.filter(target_tweet=OuterRef("pk"), status=ReportStatus.OPEN)
-            .order_by()
-            .values("target_tweet")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(open_report_count=Coalesce(Subquery(open_reports, output_field=IntegerField()), Value(0)))
-        )
+        return with_open_report_counts(super().get_queryset(request), "target_tweet")
 
     def lookup_allowed(self, lookup, value, request=None):
         if lookup in ("reply_to__id__exact", "conversation_id", "author__id__exact"):
@@ -191,30 +188,11 @@ class TweetAdmin(admin.ModelAdmin):
 
     @admin.display(description="open reports", ordering="open_report_count")
     def open_reports(self, tweet: Tweet) -> Any:
-        count = getattr(tweet, "open_report_count", None)
-        if count is None:
-            count = tweet.reports.filter(status=ReportStatus.OPEN).count()
-        if not count:
-            return 0
-        url = reverse("admin:moderation_report_changelist") + f"?target_tweet__id__exact={tweet.pk}"
-        return format_html('<a href="{}">{}</a>', url, count)
+        return open_reports_link(tweet, "target_tweet")
 
     @admin.display(description="latest reports")
     def reports(self, tweet: Tweet) -> Any:
-        reports = list(tweet.reports.select_related("reporter").order_by("-id")[:10])
-        if not reports:
-            return "-"
-        return join_html(
-            format_html(
-                "{} {} ({}) by @{}: {}",
-                admin_link(r, f"#{r.pk}"),
-                r.get_category_display(),
-                r.get_status_display(),
-                r.reporter.username,
-                excerpt(r.comment, 100),
-            )
-            for r in reports
-        )
+        return report_lines(tweet.reports.select_related("reporter").order_by("-id")[:10])
 
     # --- actions ---------------------------------------------------------------------------------
 
