@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.conf import settings
 
 from accounts.services import tokens_for
 from accounts.tests.factories import PASSWORD, UserFactory
+from tests.feeds_state import forget_feeds
 from tweets import feeds
 from twitterclone.asgi import application
 from twitterclone.ws import CLOSE_SESSION_REVOKED
@@ -25,15 +25,7 @@ TWEETS_ADMIN = "/admin/tweets/tweet/"
 @pytest.fixture(autouse=True)
 def _clean_feeds():
     """No Redis home feeds left over from other test databases (ids are reused)."""
-    feeds.reset_redis_state()
-    if settings.REDIS_URL:
-        try:
-            client = feeds.redis_client()
-            keys = list(client.scan_iter(match=f"{feeds.key_prefix()}:*", count=1000))
-            if keys:
-                client.delete(*keys)
-        except Exception:
-            pass
+    forget_feeds()
     yield
     feeds.reset_redis_state()
 

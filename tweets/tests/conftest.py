@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 
+from tests.feeds_state import forget_feeds
 from tweets import feeds
 
 
@@ -12,15 +12,7 @@ from tweets import feeds
 def _clean_feeds():
     """Each test starts with no Redis feeds of ours (ids are reused between test databases)
     and no memory of an earlier Redis failure."""
-    feeds.reset_redis_state()
-    if settings.REDIS_URL:
-        try:
-            client = feeds.redis_client()
-            keys = list(client.scan_iter(match=f"{feeds.key_prefix()}:*", count=1000))
-            if keys:
-                client.delete(*keys)
-        except Exception:
-            pass
+    forget_feeds()
     yield
     feeds.reset_redis_state()
 
