@@ -39,6 +39,7 @@ PLACEHOLDERS = (
     "JANUS_ADMIN_SECRET",
     "JANUS_ADMIN_KEY",
     "JANUS_SESSION_TIMEOUT",
+    "JANUS_EVENT_LOOPS",
     "JANUS_RTP_PORT_RANGE",
     "JANUS_PLUGIN_RTP_PORT_RANGE",
     "JANUS_HTTP_PORT",
@@ -72,6 +73,14 @@ def render_config(directory: Path, values: dict[str, str]) -> Path:
         text = string.Template(template.read_text()).substitute(values)
         (directory / template.name).write_text(text)
     return directory / "janus.jcfg"
+
+
+def default_event_loops() -> int:
+    """One Janus media loop per CPU this process may run on (as ``nproc`` counts them)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 def free_port() -> int:
@@ -134,10 +143,15 @@ def wait_for_janus(url: str, *, process: subprocess.Popen, log_path: Path, timeo
 
 @contextlib.contextmanager
 def run_janus(
-    *, debug_level: int = 3, session_timeout: int = 60, extra_args: list[str] | None = None
+    *,
+    debug_level: int = 3,
+    session_timeout: int = 60,
+    event_loops: int | None = None,
+    extra_args: list[str] | None = None,
 ) -> Iterator[JanusInstance]:
     """Start Janus with the repository's configuration on free loopback ports, in a temporary
-    directory of its own (so several can run at once), with fresh random secrets."""
+    directory of its own (so several can run at once), with fresh random secrets.
+    ``event_loops``: Janus's shared media loops (default: one per CPU; 0: a thread per handle)."""
     binary = janus_binary()
     if binary is None:
         raise FileNotFoundError("janus is not installed (scripts/install_media.sh)")
@@ -153,6 +167,7 @@ def run_janus(
             "JANUS_ADMIN_SECRET": secrets.token_urlsafe(24),
             "JANUS_ADMIN_KEY": secrets.token_urlsafe(24),
             "JANUS_SESSION_TIMEOUT": str(session_timeout),
+            "JANUS_EVENT_LOOPS": str(default_event_loops() if event_loops is None else event_loops),
             "JANUS_RTP_PORT_RANGE": "20000-60000",
             "JANUS_PLUGIN_RTP_PORT_RANGE": "10000-19999",
             "JANUS_HTTP_PORT": str(http_port),

@@ -135,10 +135,12 @@ class JanusPeerError(Exception):
 class JanusSession:
     """A client's Janus session over HTTP: requests with the token, events by long poll."""
 
-    def __init__(self, url: str, token: str) -> None:
+    def __init__(self, url: str, token: str, *, http: httpx.AsyncClient | None = None) -> None:
         self.url = url.rstrip("/")
         self.token = token
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=40.0))
+        # ``http``: a client shared by many sessions (a benchmark's listeners), closed by its owner.
+        self._owns_http = http is None
+        self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=40.0))
         self.session_id: int | None = None
         self.handle_id: int | None = None
         self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -214,16 +216,23 @@ class JanusSession:
         if self.session_id is not None and not self.closed.is_set():
             with contextlib.suppress(Exception):
                 await self.post(f"/{self.session_id}", {"janus": "destroy"})
-        await self.http.aclose()
+        if self._owns_http:
+            await self.http.aclose()
 
 
 class _Peer:
     plugin = ""
 
     def __init__(
-        self, *, url: str, token: str, ice_servers: list[dict[str, Any]] | None = None, relay_only: bool = False
+        self,
+        *,
+        url: str,
+        token: str,
+        ice_servers: list[dict[str, Any]] | None = None,
+        relay_only: bool = False,
+        http: httpx.AsyncClient | None = None,
     ) -> None:
-        self.janus = JanusSession(url, token)
+        self.janus = JanusSession(url, token, http=http)
         servers = [RTCIceServer(**server) for server in (ice_servers or [])]
         # relay_only: iceTransportPolicy "relay", every packet goes through the TURN server.
         policy = RTCIceTransportPolicy.RELAY if relay_only else RTCIceTransportPolicy.ALL

@@ -186,8 +186,8 @@ def test_the_janus_service_and_the_app_share_its_secrets_and_addresses():
 
 def test_the_janus_image_entrypoint_renders_a_config_janus_runs(tmp_path):
     """deploy/janus/entrypoint.sh as the image runs it (envsubst, then janus), with loopback ports
-    and a temporary config folder: Janus starts, loads only our plugins and transport, and
-    refuses a request without the API secret."""
+    and a temporary config folder: Janus starts, loads only our plugins and transport, runs its
+    media on one shared loop per CPU, and refuses a request without the API secret."""
     from deploy.janus_config import free_port, janus_binary, stop_janus, wait_for_janus
 
     if janus_binary() is None or shutil.which("envsubst") is None:
@@ -221,6 +221,9 @@ def test_the_janus_image_entrypoint_renders_a_config_janus_runs(tmp_path):
         assert set(info["plugins"]) == {"janus.plugin.audiobridge", "janus.plugin.streaming"}
         assert set(info["transports"]) == {"janus.transport.http"}
         assert info["api_secret"] is True and info["auth_token"] is True
+        # Media on a shared pool of loops, one per CPU (nproc), that clients cannot choose.
+        assert info["static-event-loops"] == int(subprocess.check_output(["nproc"]))
+        assert info["loop-indication"] is False
         refused = httpx.post(url, json={"janus": "create", "transaction": "t"}).json()
         assert refused["janus"] == "error" and refused["error"]["code"] == 403
         created = httpx.post(url, json={"janus": "create", "transaction": "t", "apisecret": "test-janus_api_secret"})

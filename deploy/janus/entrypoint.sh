@@ -5,7 +5,8 @@
 # Required: JANUS_API_SECRET, JANUS_TOKEN_SECRET, JANUS_ADMIN_SECRET, JANUS_ADMIN_KEY.
 # Optional: JANUS_PUBLIC_IP (the address browsers reach; put into host candidates, as for a 1:1
 # NAT such as Docker's port publishing), JANUS_RTP_PORT_RANGE (ICE, publish it as UDP),
-# JANUS_HTTP_PORT, JANUS_ADMIN_PORT, JANUS_DEBUG_LEVEL.
+# JANUS_HTTP_PORT, JANUS_ADMIN_PORT, JANUS_DEBUG_LEVEL, JANUS_EVENT_LOOPS (shared media loops,
+# default one per CPU, `nproc`; 0 = a thread per handle).
 set -eu
 
 : "${JANUS_API_SECRET:?set JANUS_API_SECRET}"
@@ -17,6 +18,7 @@ export JANUS_CONFIG_DIR="${JANUS_CONFIG_DIR:-/tmp/janus}"
 export JANUS_LIB_DIR="${JANUS_LIB_DIR:-$(ls -d /usr/lib/*/janus | head -1)}"
 export JANUS_DEBUG_LEVEL="${JANUS_DEBUG_LEVEL:-4}"
 export JANUS_SESSION_TIMEOUT="${JANUS_SESSION_TIMEOUT:-60}"
+export JANUS_EVENT_LOOPS="${JANUS_EVENT_LOOPS:-$(nproc)}"
 export JANUS_RTP_PORT_RANGE="${JANUS_RTP_PORT_RANGE:-20000-20199}"
 export JANUS_PLUGIN_RTP_PORT_RANGE="${JANUS_PLUGIN_RTP_PORT_RANGE:-10000-10999}"
 export JANUS_HTTP_PORT="${JANUS_HTTP_PORT:-8088}"

@@ -74,6 +74,20 @@ def test_only_our_backend_creates_rooms_and_forwards(janus_server):
         assert not isinstance(refused.value, JanusUnavailable)
 
 
+def test_janus_runs_media_on_one_shared_loop_per_cpu(janus_server):
+    """deploy/janus/janus.jcfg's event_loops (run_janus: one per CPU by default, 0 for a thread per
+    handle), without loop indication: clients cannot pick a loop."""
+    import httpx
+
+    from deploy.janus_config import default_event_loops, run_janus
+
+    info = httpx.get(f"{janus_server.url}/info").json()
+    assert info["static-event-loops"] == default_event_loops() >= 1
+    assert info["loop-indication"] is False
+    with run_janus(event_loops=0) as per_handle:
+        assert httpx.get(f"{per_handle.url}/info").json()["static-event-loops"] == 0
+
+
 def test_unreachable_janus_is_janus_unavailable():
     from deploy.janus_config import free_port
 
