@@ -13,23 +13,12 @@ import pytest
 pytest.importorskip("aiortc", reason="aiortc is in requirements-dev.txt")
 
 from bench.media_listener import CountingListener
-from rooms.media.janus import AUDIOBRIDGE, STREAMING, JanusClient, JanusConfig
+from rooms.media.janus import AUDIOBRIDGE, STREAMING
 from rooms.media.tokens import sign_token
+from rooms.tests.test_janus_media import forwarded_room
 from tests.media_peers import AudioBridgePeer, wait_for
 
 ROOM = 401
-
-
-def client_for(janus) -> JanusClient:
-    return JanusClient(
-        JanusConfig(
-            url=janus.url,
-            api_secret=janus.api_secret,
-            admin_url=janus.admin_url,
-            admin_secret=janus.admin_secret,
-            admin_key=janus.admin_key,
-        )
-    )
 
 
 def token(janus, plugin: str, user: int) -> str:
@@ -38,14 +27,6 @@ def token(janus, plugin: str, user: int) -> str:
 
 def test_the_bench_listener_hears_the_tone_and_hears_silence_as_silence(janus_server):
     speaker_token = token(janus_server, AUDIOBRIDGE, 1)
-    with client_for(janus_server) as client:
-        with client.handle(STREAMING) as streaming:
-            port = streaming.streaming_create_audio(mountpoint=ROOM, secret="m")
-        with client.handle(AUDIOBRIDGE) as bridge:
-            bridge.audiobridge_create(room=ROOM, secret="s")
-            bridge.audiobridge_allowed(room=ROOM, secret="s", action="enable")
-            bridge.audiobridge_allowed(room=ROOM, secret="s", action="add", tokens=[speaker_token])
-            bridge.audiobridge_rtp_forward(room=ROOM, secret="s", host="127.0.0.1", port=port)
 
     async def scenario():
         speaker = AudioBridgePeer(url=janus_server.url, token=speaker_token, room=ROOM)
@@ -75,11 +56,5 @@ def test_the_bench_listener_hears_the_tone_and_hears_silence_as_silence(janus_se
             await listener.close()
             await speaker.close()
 
-    try:
+    with forwarded_room(janus_server, ROOM, speaker_token):
         asyncio.run(asyncio.wait_for(scenario(), 90))
-    finally:
-        with client_for(janus_server) as client:
-            with client.handle(AUDIOBRIDGE) as bridge:
-                bridge.audiobridge_destroy(room=ROOM, secret="s")
-            with client.handle(STREAMING) as streaming:
-                streaming.streaming_destroy(mountpoint=ROOM, secret="m")

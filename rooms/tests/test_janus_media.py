@@ -5,6 +5,7 @@ listeners of the Streaming mountpoint its mix is forwarded to (``rtp_forward``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import pytest
@@ -126,21 +127,35 @@ def test_a_token_opens_only_its_own_plugin(janus_server):
     asyncio.run(scenario())
 
 
+@contextlib.contextmanager
+def forwarded_room(janus, room: int, speaker_token: str):
+    """An AudioBridge room admitting ``speaker_token`` whose mix is rtp_forwarded to a Streaming
+    mountpoint of the same id; both destroyed afterwards."""
+    with client_for(janus) as client:
+        with client.handle(STREAMING) as streaming:
+            port = streaming.streaming_create_audio(mountpoint=room, secret="m")
+        with client.handle(AUDIOBRIDGE) as bridge:
+            bridge.audiobridge_create(room=room, secret="s")
+            bridge.audiobridge_allowed(room=room, secret="s", action="enable")
+            bridge.audiobridge_allowed(room=room, secret="s", action="add", tokens=[speaker_token])
+            bridge.audiobridge_rtp_forward(room=room, secret="s", host="127.0.0.1", port=port)
+    try:
+        yield
+    finally:
+        with client_for(janus) as client:
+            with client.handle(AUDIOBRIDGE) as bridge:
+                bridge.audiobridge_destroy(room=room, secret="s")
+            with client.handle(STREAMING) as streaming:
+                streaming.streaming_destroy(mountpoint=room, secret="m")
+
+
 def test_a_speaker_is_heard_by_listeners_through_the_mountpoint(janus_server):
     """The stage path and the listener path: an aiortc speaker with a 440 Hz tone joins the
     AudioBridge room with an allowed token; the room's mix is rtp_forwarded to a Streaming
     mountpoint; two receive-only aiortc listeners of that mountpoint receive non-silent audio.
     A participant without an allowed token cannot join the room."""
     room = 104
-    with client_for(janus_server) as client:
-        with client.handle(STREAMING) as streaming:
-            port = streaming.streaming_create_audio(mountpoint=room, secret="m")
-        speaker_token = token(janus_server, AUDIOBRIDGE, room, 1)
-        with client.handle(AUDIOBRIDGE) as bridge:
-            bridge.audiobridge_create(room=room, secret="s")
-            bridge.audiobridge_allowed(room=room, secret="s", action="enable")
-            bridge.audiobridge_allowed(room=room, secret="s", action="add", tokens=[speaker_token])
-            bridge.audiobridge_rtp_forward(room=room, secret="s", host="127.0.0.1", port=port)
+    speaker_token = token(janus_server, AUDIOBRIDGE, room, 1)
 
     async def scenario():
         speaker = AudioBridgePeer(url=janus_server.url, token=speaker_token, room=room)
@@ -164,11 +179,5 @@ def test_a_speaker_is_heard_by_listeners_through_the_mountpoint(janus_server):
             for peer in [speaker, intruder, *listeners]:
                 await peer.close()
 
-    try:
+    with forwarded_room(janus_server, room, speaker_token):
         asyncio.run(asyncio.wait_for(scenario(), 90))
-    finally:
-        with client_for(janus_server) as client:
-            with client.handle(AUDIOBRIDGE) as bridge:
-                bridge.audiobridge_destroy(room=room, secret="s")
-            with client.handle(STREAMING) as streaming:
-                streaming.streaming_destroy(mountpoint=room, secret="m")
