@@ -6,15 +6,24 @@ authentication share one decode. ``BearerJWTAuthentication`` then checks the tok
 and family with one cache read (``accounts.sessions.access_token_is_current``) and gives the view
 a user whose fields load on first use, in one query: a view that needs only ``request.user.pk``
 costs no user query at all.
+
+A token's signature is checked once per process: a verified token is remembered by its raw
+string (``_verified_token``, up to ``VERIFIED_TOKENS_KEPT`` of them), and a later request with
+the same string only checks its expiry again. The same bytes verify the same way under the same
+keys, and a change of the JWT settings (tests) forgets them all. Revocation is unaffected: it is
+checked on every request, after this.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.signals import setting_changed
 from django.db import router
+from django.dispatch import receiver
 from django.http import HttpRequest
 from rest_framework.request import Request
+from rest_framework_simplejwt import utils as jwt_utils
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
@@ -23,6 +32,32 @@ from rest_framework_simplejwt.tokens import AccessToken
 from .models import User
 
 _MEMO = "_twitterclone_access_token"
+VERIFIED_TOKENS_KEPT = 20_000
+_verified: dict[str, AccessToken] = {}
+
+
+def _verified_token(raw: str) -> AccessToken:
+    """``AccessToken(raw)`` (signature, expiry, type: raises ``TokenError``), with the signature
+    checked once per process for a given raw token."""
+    token = _verified.get(raw)
+    if token is not None:
+        try:
+            token.check_exp(current_time=jwt_utils.aware_utcnow())
+        except TokenError:
+            _verified.pop(raw, None)
+            raise
+        return token
+    token = AccessToken(raw)
+    if len(_verified) >= VERIFIED_TOKENS_KEPT:
+        _verified.clear()
+    _verified[raw] = token
+    return token
+
+
+@receiver(setting_changed)
+def _forget_verified_tokens(*, setting: str, **kwargs) -> None:
+    if setting in {"SIMPLE_JWT", "SECRET_KEY"}:
+        _verified.clear()
 
 
 class _Decoded:
@@ -50,7 +85,7 @@ def _decoded(request: HttpRequest | Request) -> _Decoded:
             error = "Authorization header must contain two space-delimited values"
         else:
             try:
-                token = AccessToken(raw)
+                token = _verified_token(raw)
             except TokenError as exc:
                 error = str(exc.args[0]) if exc.args else "Token is invalid"
         memo = _Decoded(present, token, error)

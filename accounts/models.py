@@ -131,8 +131,14 @@ class User(AbstractUser):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._loaded_is_active = instance.__dict__.get("is_active")
+        cls.after_load(instance)
         return instance
+
+    @classmethod
+    def after_load(cls, instance: User) -> None:
+        """Run on every instance loaded from the database (``from_db``, and
+        ``twitterclone.rows.instance_from_row``): remembers the loaded ``is_active``."""
+        instance._loaded_is_active = instance.__dict__.get("is_active")
 
     def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
         # Reading one deferred field loads every deferred field, in one query: the request's user is

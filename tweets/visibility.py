@@ -11,8 +11,9 @@ hidden, active author, public".
 
 Each statement is a constant string (the ids are one bound array: ``= ANY(%s)`` on
 PostgreSQL, ``json_each`` on SQLite), so nothing is built per request and PostgreSQL sees the
-same statement every time. Rows come back as model instances built with ``from_db`` (the
-author attached), so the serializer needs nothing else from the database.
+same statement every time. Rows come back as model instances, with their authors attached,
+so the serializer needs nothing else from the database; they are what ``from_db`` builds,
+without running ``Model.__init__`` (``twitterclone.rows``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from twitterclone.db import statement_cursor
+from twitterclone.rows import instance_from_row
 
 from .models import Tweet
 
@@ -67,6 +69,7 @@ VIEWER_STATE_COLUMNS = (
 _SELECT = ", ".join(
     [*(f"t.{name}" for name in TWEET_COLUMNS), *(f"a.{name}" for name in AUTHOR_COLUMNS), *VIEWER_STATE_COLUMNS]
 )
+_AUTHOR_FIELD = Tweet._meta.get_field("author")
 _DATETIMES = {TWEET_COLUMNS.index("created_at"), TWEET_COLUMNS.index("edited_at"), TWEET_COLUMNS.index("hidden_at")}
 _BOOLEANS = {TWEET_COLUMNS.index("is_hidden")}
 _AUTHOR_BOOLEANS = {AUTHOR_COLUMNS.index("is_active"), AUTHOR_COLUMNS.index("is_suspended")}
@@ -174,7 +177,7 @@ def _rows_to_tweets(rows: Sequence[tuple], viewer_id: int | None) -> dict[int, T
                 values[index] = _aware(values[index])
             for index in _BOOLEANS:
                 values[index] = bool(values[index])
-        tweet = Tweet.from_db("default", TWEET_COLUMNS, values)
+        tweet = instance_from_row(Tweet, "default", TWEET_COLUMNS, values)
         author_id = row[width]
         author = authors.get(author_id)
         if author is None:
@@ -183,8 +186,8 @@ def _rows_to_tweets(rows: Sequence[tuple], viewer_id: int | None) -> dict[int, T
                 author_values = list(author_values)
                 for index in _AUTHOR_BOOLEANS:
                     author_values[index] = bool(author_values[index])
-            author = authors[author_id] = User.from_db("default", AUTHOR_COLUMNS, author_values)
-        tweet.author = author
+            author = authors[author_id] = instance_from_row(User, "default", AUTHOR_COLUMNS, author_values)
+        _AUTHOR_FIELD.set_cached_value(tweet, author)  # what ``tweet.author = author`` does (author_id is set)
         if viewer_id is not None:
             liked, bookmarked, retweeted = row[state_at:]
             set_viewer_state(

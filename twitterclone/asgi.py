@@ -1,16 +1,27 @@
 """ASGI entry point: daphne serves WebSockets and the Mastodon streaming paths from it (behind
 nginx in production, where granian serves the REST API through twitterclone/wsgi.py), and
 ``./dev.sh`` serves everything from it in one process. HTTP goes to Django's standard ASGI
-handler; socket consumers do their database work on their own threads
-(``twitterclone.socket_threads``), so they never queue behind HTTP requests."""
+handler (remembering URL resolutions: ``twitterclone.resolving``); socket consumers do their
+database work on their own threads (``twitterclone.socket_threads``), so they never queue
+behind HTTP requests."""
 
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twitterclone.settings")
 
-from django.core.asgi import get_asgi_application
+import django
+from django.core.handlers.asgi import ASGIHandler
 
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from twitterclone.resolving import MemoizedResolution  # noqa: E402
+
+
+class _Handler(MemoizedResolution, ASGIHandler):
+    """Django's ASGI handler that remembers the URL resolution of each path."""
+
+
+django_asgi_app = _Handler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 

@@ -1,12 +1,24 @@
-"""WSGI entry point: the production HTTP server (gunicorn, see deploy/gunicorn.conf.py) serves the
-REST API and the admin through it, one process per core with a few threads each. WebSockets (and
-the Mastodon streaming paths) are served by daphne from twitterclone/asgi.py; nginx routes between
-the two (deploy/nginx.conf)."""
+"""WSGI entry point: the production HTTP server (granian; gunicorn is the alternative, see
+deploy/gunicorn.conf.py) serves the REST API and the admin through it, one process per core
+with a few threads each. WebSockets (and the Mastodon streaming paths) are served by daphne
+from twitterclone/asgi.py; nginx routes between the two (deploy/nginx.conf).
+
+``application`` is Django's ``WSGIHandler`` that remembers the URL resolution of each path
+(``twitterclone.resolving``)."""
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
+from django.core.handlers.wsgi import WSGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twitterclone.settings")
+django.setup(set_prefix=False)
 
-application = get_wsgi_application()
+from twitterclone.resolving import MemoizedResolution  # noqa: E402
+
+
+class Handler(MemoizedResolution, WSGIHandler):
+    pass
+
+
+application = Handler()

@@ -76,3 +76,46 @@ def test_cors_allows_only_configured_origins(client, settings):
     assert allowed["Access-Control-Allow-Origin"] == "https://app.example.com"
     denied = client.options("/api/v1/users/me", HTTP_ORIGIN="https://evil.example.com", **headers)
     assert "Access-Control-Allow-Origin" not in denied
+
+
+def test_a_token_is_verified_once_per_process_and_its_expiry_every_time(api_client, monkeypatch):
+    from rest_framework_simplejwt import utils as jwt_utils
+    from rest_framework_simplejwt.backends import TokenBackend
+
+    from accounts import authentication
+
+    user = UserFactory()
+    token = str(AccessToken.for_user(user))
+    decodes = []
+    original = TokenBackend.decode
+    monkeypatch.setattr(TokenBackend, "decode", lambda self, *a, **kw: decodes.append(1) or original(self, *a, **kw))
+    assert get_me(api_client, token).status_code == 200
+    assert get_me(api_client, token).status_code == 200
+    assert len(decodes) == 1  # the second request did not check the signature again
+    # Once expired, the remembered token is refused too (and forgotten).
+    later = jwt_utils.aware_utcnow() + timedelta(days=30)
+    monkeypatch.setattr(jwt_utils, "aware_utcnow", lambda: later)
+    response = get_me(api_client, token)
+    assert response.status_code == 401 and response.json()["error"]["code"] == "token_not_valid"
+    assert token not in authentication._verified
+
+
+def test_a_tampered_copy_of_a_remembered_token_is_still_refused(api_client):
+    user, other = UserFactory(), UserFactory()
+    token = str(AccessToken.for_user(user))
+    assert get_me(api_client, token).status_code == 200
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["user_id"] = str(other.pk) if isinstance(claims["user_id"], str) else other.pk
+    assert get_me(api_client, f"{header}.{b64(claims)}.{signature}").status_code == 401
+
+
+def test_a_change_of_the_jwt_settings_forgets_the_verified_tokens(api_client, settings):
+    from accounts import authentication
+
+    user = UserFactory()
+    token = str(AccessToken.for_user(user))
+    assert get_me(api_client, token).status_code == 200
+    assert token in authentication._verified
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": "another-key-" * 4}
+    assert authentication._verified == {}
