@@ -37,6 +37,9 @@ def _isolated_settings(settings, tmp_path):
     from twitterclone.cache import reset_breaker
 
     reset_breaker()  # a test that broke Redis on purpose must not leave the next one failing fast
+    from tweets.hydration import forget_local
+
+    forget_local()  # the per-process hydration entries, like the cache below
     try:
         cache.clear()
     except Exception:  # Redis may be down on purpose in fault tests

@@ -13,6 +13,13 @@ cached: each page reads it from PostgreSQL (``tweets.visibility`` joins the auth
 
 When the cache is unavailable, every tweet is a miss: the page reads PostgreSQL, as it would
 on a cold cache, and nothing fails.
+
+In front of the shared cache, each process keeps the entries it read or wrote (up to
+``LOCAL_ENTRIES_KEPT``, then it starts again), checked against the row's stamp like the shared
+ones: a page whose tweets are all there costs no cache round trip, no key building and no
+unpickling. An edit or delete in another process changes the stamp or removes the row, so a
+lost local invalidation can no more show stale data than a lost shared one;
+``hydration_invalidate`` drops the local entries of the process that made the change.
 """
 
 from __future__ import annotations
@@ -33,6 +40,20 @@ from .models import Hashtag, Mention, Tweet, TweetHashtag
 logger = logging.getLogger("twitterclone.tweets")
 
 CACHE_SECONDS = 24 * 3600
+LOCAL_ENTRIES_KEPT = 20_000
+# tweet id -> the entry, as in the shared cache (see the module docstring).
+_local: dict[int, tuple] = {}
+
+
+def forget_local() -> None:
+    """Empties this process's entries (tests that make the shared cache cold use it too)."""
+    _local.clear()
+
+
+def _keep_local(tweet_id: int, entry: tuple) -> None:
+    if len(_local) >= LOCAL_ENTRIES_KEPT:
+        _local.clear()
+    _local[tweet_id] = entry
 
 
 @dataclass(frozen=True)
@@ -88,41 +109,52 @@ def hydrate(tweets: Iterable[Tweet]) -> dict[int, Hydration]:
     by_id = {tweet.pk: tweet for tweet in tweets}
     if not by_id:
         return {}
-    keys = {_key(tweet_id): tweet_id for tweet_id in by_id}
+    result: dict[int, Hydration] = {}
+    stamps: dict[int, tuple] = {}
+    for tweet_id, tweet in by_id.items():
+        stamp = stamps[tweet_id] = _stamp(tweet)
+        entry = _local.get(tweet_id)
+        if entry is not None and entry[:5] == stamp:
+            result[tweet_id] = Hydration(entry[5], entry[6])
+    if len(result) == len(by_id):
+        return result
+    keys = {_key(tweet_id): tweet_id for tweet_id in by_id if tweet_id not in result}
     try:
         cached = cache.get_many(list(keys))
     except Exception:
         logger.warning("cache unavailable for tweet hydration", exc_info=True)
         cached = None
-    result: dict[int, Hydration] = {}
     for key, entry in (cached or {}).items():
-        tweet = by_id[keys[key]]
-        if entry[:5] == _stamp(tweet):
-            result[tweet.pk] = Hydration(entry[5], entry[6])
+        tweet_id = keys[key]
+        if entry[:5] == stamps[tweet_id]:
+            result[tweet_id] = Hydration(entry[5], entry[6])
+            _keep_local(tweet_id, entry)
     missing = [tweet_id for tweet_id in by_id if tweet_id not in result]
     if missing:
         loaded = _load(missing)
         result.update(loaded)
+        entries = {tweet_id: (*stamps[tweet_id], item.hashtags, item.mentions) for tweet_id, item in loaded.items()}
         if cached is not None:
-            entries = {
-                _key(tweet_id): (*_stamp(by_id[tweet_id]), item.hashtags, item.mentions)
-                for tweet_id, item in loaded.items()
-            }
             try:
-                cache.set_many(entries, CACHE_SECONDS)
+                cache.set_many({_key(tweet_id): entry for tweet_id, entry in entries.items()}, CACHE_SECONDS)
             except Exception:
                 logger.warning("cache unavailable for tweet hydration", exc_info=True)
+        for tweet_id, entry in entries.items():
+            _keep_local(tweet_id, entry)
     return result
 
 
 def hydration_invalidate(tweet_ids: Iterable[int]) -> None:
     """Drops the cached hydration of these tweets, now and again after the current transaction
     commits (so a page read meanwhile cannot put the old version back). Never raises."""
-    keys = [_key(tweet_id) for tweet_id in tweet_ids if tweet_id is not None]
+    ids = [tweet_id for tweet_id in tweet_ids if tweet_id is not None]
+    keys = [_key(tweet_id) for tweet_id in ids]
     if not keys:
         return
 
     def drop() -> None:
+        for tweet_id in ids:
+            _local.pop(tweet_id, None)
         try:
             cache.delete_many(keys)
         except Exception:

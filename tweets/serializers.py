@@ -175,12 +175,13 @@ class _RenderState:
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     def author(self, tweet: Tweet) -> dict:
-        """``UserSummarySerializer``'s shape of the tweet's author, built once per author."""
-        if not _AUTHOR_FIELD.is_cached(tweet):
-            raise MissingDisplayData("tweets must be rendered with their author loaded (select_related)")
-        author = tweet.author
-        payload = self.authors.get(author.pk)
+        """``UserSummarySerializer``'s shape of the tweet's author, built once per author (the
+        first tweet of each author must have it loaded: no query is ever made here)."""
+        payload = self.authors.get(tweet.__dict__.get("author_id"))
         if payload is None:
+            if not _AUTHOR_FIELD.is_cached(tweet):
+                raise MissingDisplayData("tweets must be rendered with their author loaded (select_related)")
+            author = tweet.author
             payload = self.authors[author.pk] = {
                 "id": author.pk,
                 "username": author.username,
@@ -191,10 +192,14 @@ class _RenderState:
 
 
 def _render_state(serializer: serializers.BaseSerializer) -> _RenderState:
-    context = serializer.context
-    state = context.get("_tweet_render_state")
+    # Kept on the serializer too: DRF's ``context`` walks up to the root serializer per access.
+    state = serializer.__dict__.get("_tweet_render_state")
     if state is None:
-        state = context["_tweet_render_state"] = _RenderState(context)
+        context = serializer.context
+        state = context.get("_tweet_render_state")
+        if state is None:
+            state = context["_tweet_render_state"] = _RenderState(context)
+        serializer.__dict__["_tweet_render_state"] = state
     return state
 
 

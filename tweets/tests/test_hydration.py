@@ -14,7 +14,7 @@ from moderation import services as moderation
 from moderation.tests.factories import make_moderator
 from social import services as social
 from tweets import hydration, services
-from tweets.models import Tweet
+from tweets.models import Hashtag, Tweet, TweetHashtag
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +56,7 @@ def _hydration_queries(queries):
 def test_a_warm_cache_spares_the_hashtag_and_mention_queries(world):
     page_ids = [*(tweet.pk for tweet in world["tweets"]), world["quote"].pk]
     cache.delete_many([f"tw:hyd:{pk}" for pk in page_ids])  # only the hydration goes cold
+    hydration.forget_local()
     with CaptureQueriesContext(connection) as cold_queries:
         cold = world["client"].get(HOME).json()
     with CaptureQueriesContext(connection) as warm_queries:
@@ -146,6 +147,7 @@ def test_a_profile_change_shows_at_once_with_a_warm_cache(world):
 
 def test_pages_still_render_when_the_cache_is_down(world, caplog):
     dead = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+    hydration.forget_local()  # (else this process's entries answer without the shared cache)
     with override_settings(CACHES=dead):
         items = home_items(world["client"])
     assert items[world["tweets"][0].pk]["hashtags"] == ["tag0"]
@@ -156,7 +158,34 @@ def test_hydrate_reads_a_page_in_one_cache_round_trip(world, monkeypatch):
     calls = []
     real_get_many = cache.get_many
     monkeypatch.setattr(hydration.cache, "get_many", lambda keys: calls.append(keys) or real_get_many(keys))
+    hydration.forget_local()
     home_items(world["client"])
     hydration_reads = [keys for keys in calls if all(key.startswith("tw:hyd:") for key in keys)]
     # The author's 3 tweets and the quote (the quoted tweet is one of the 3): one get_many.
     assert len(hydration_reads) == 1 and len(hydration_reads[0]) == 4
+
+
+def test_this_process_keeps_what_it_read_and_checks_it_like_the_shared_cache(world, monkeypatch):
+    calls = []
+    real_get_many = cache.get_many
+    monkeypatch.setattr(hydration.cache, "get_many", lambda keys: calls.append(keys) or real_get_many(keys))
+    with CaptureQueriesContext(connection) as queries:
+        first = home_items(world["client"])
+    assert calls == [] and _hydration_queries(queries) == []  # warm here: no round trip, no query
+    # An entry of this process that no longer matches its row (as after an edit made by another
+    # process, whose invalidation never reached this one) is not used.
+    tweet = world["tweets"][1]
+    Tweet.objects.filter(pk=tweet.pk).update(text="#fresh now", edited_at=tweet.created_at)
+    TweetHashtag.objects.filter(tweet=tweet).delete()
+    TweetHashtag.objects.create(tweet=tweet, hashtag=Hashtag.objects.get_or_create(name="fresh")[0])
+    cache.delete(f"tw:hyd:{tweet.pk}")
+    items = home_items(world["client"])
+    assert items[tweet.pk]["hashtags"] == ["fresh"] and first[tweet.pk]["hashtags"] == ["tag1"]
+    assert hydration._local[tweet.pk][5] == ["fresh"]
+
+
+def test_invalidation_drops_this_process_entries(world):
+    tweet = world["tweets"][0]
+    assert tweet.pk in hydration._local
+    hydration.hydration_invalidate([tweet.pk])
+    assert tweet.pk not in hydration._local
