@@ -29,6 +29,8 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
+from twitterclone.rows import instance_from_row
+
 from .models import User
 
 _MEMO = "_twitterclone_access_token"
@@ -104,7 +106,7 @@ def access_claims(request: HttpRequest | Request) -> dict[str, Any] | None:
 def user_with_id(user_id: Any) -> User:
     """A User whose only loaded field is its id: FKs and ``pk`` comparisons cost nothing, and the
     first read of any other field loads them all in one query (User.refresh_from_db)."""
-    return User.from_db(router.db_for_read(User), ["id"], [int(user_id)])
+    return instance_from_row(User, router.db_for_read(User), ("id",), (int(user_id),))
 
 
 class BearerJWTAuthentication(JWTAuthentication):

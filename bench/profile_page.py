@@ -1,6 +1,7 @@
 """Profile of one page of bench/timeline.py, in process: the bench's seeded network (the same
-settings as its servers), a loop of requests through Django's full handler (middleware,
-authentication, view, rendering) for a sample of users. Scenarios (as bench/timeline.py builds
+settings as its servers), a loop of requests through the production WSGI application
+(``twitterclone.wsgi``, as granian calls it: middleware, URL resolution, authentication, view,
+rendering) for a sample of users. Scenarios (as bench/timeline.py builds
 them): ``home`` (``GET /api/v1/timeline/home``, ``--page``), ``user_timeline``
 (``GET /api/v1/users/{username}/tweets`` of another sampled user), ``post_tweet``
 (``POST /api/v1/tweets``: a Celery worker is not needed, the fan-out tasks wait in the broker)
@@ -33,6 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -76,6 +78,38 @@ class Request:
         if self.method == "POST":
             return client.post(self.path, self.body, content_type="application/json", HTTP_AUTHORIZATION=self.auth)
         return client.get(self.path, HTTP_AUTHORIZATION=self.auth)
+
+
+class WsgiClient:
+    """Requests through the production WSGI application (``twitterclone.wsgi``, what granian
+    calls), not Django's test client (whose own signals and handler are not production's)."""
+
+    def __init__(self) -> None:
+        from django.test import RequestFactory
+
+        from twitterclone.wsgi import application
+
+        self.application, self.factory = application, RequestFactory()
+
+    def _send(self, environ: dict):
+        status: list[str] = []
+        body = b"".join(self.application(environ, lambda code, _headers, _exc=None: status.append(code)))
+        return WsgiResponse(int(status[0].split()[0]), body)
+
+    def get(self, url: str, **headers: str):
+        parts = urlsplit(url)
+        return self._send(self.factory.get(parts.path + (f"?{parts.query}" if parts.query else ""), **headers).environ)
+
+    def post(self, path: str, body: str, content_type: str, **headers: str):
+        return self._send(self.factory.post(path, body, content_type=content_type, **headers).environ)
+
+
+class WsgiResponse:
+    def __init__(self, status_code: int, body: bytes) -> None:
+        self.status_code, self.body = status_code, body
+
+    def json(self):
+        return json.loads(self.body)
 
 
 def build_requests(args: argparse.Namespace, client) -> list[Request]:
@@ -169,10 +203,9 @@ def main() -> None:
     setup(args.database_url, args.redis_url)
 
     from django.db import connection, reset_queries
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client()
+    client = WsgiClient()
     requests = build_requests(args, client)
     for request in requests:  # warm-up: feeds, caches, connections, prepared statements
         status = request.send(client).status_code
