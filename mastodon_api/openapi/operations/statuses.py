@@ -6,6 +6,23 @@ from ..components import array, ref
 from ._base import ACCOUNT_LIST, PAGINATION, STATUS_ID, Operation, query, status_action
 from ._bodies import STATUS_CREATE_FORM, STATUS_CREATE_JSON, STATUS_EDIT
 
+
+def _status_read(suffix: str, operation_id: str, summary: str, response: dict) -> Operation:
+    """A GET of one status or of something of it that anyone may read, a visible status (404 otherwise)."""
+    return Operation(
+        "get",
+        f"/api/v1/statuses/{{status_id}}{suffix}",
+        operation_id,
+        summary,
+        response,
+        scopes=("read:statuses",),
+        anonymous=True,
+        any_token=True,
+        parameters=(STATUS_ID,),
+        errors=("404",),
+    )
+
+
 OPERATIONS: tuple[Operation, ...] = (
     # --- Statuses ----------------------------------------------------------------------------------
     Operation(
@@ -29,18 +46,7 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=("404",),
         description="JSON or form. Media and polls are refused (422): we have none.",
     ),
-    Operation(
-        "get",
-        "/api/v1/statuses/{status_id}",
-        "mastodon_status",
-        "A status",
-        ref("MastodonStatus"),
-        scopes=("read:statuses",),
-        anonymous=True,
-        any_token=True,
-        parameters=(STATUS_ID,),
-        errors=("404",),
-    ),
+    _status_read("", "mastodon_status", "A status", ref("MastodonStatus")),
     Operation(
         "put",
         "/api/v1/statuses/{status_id}",
@@ -62,29 +68,12 @@ OPERATIONS: tuple[Operation, ...] = (
         parameters=(STATUS_ID,),
         errors=("403", "404"),
     ),
-    Operation(
-        "get",
-        "/api/v1/statuses/{status_id}/context",
-        "mastodon_status_context",
-        "A status's ancestors and descendants",
-        ref("MastodonContext"),
-        scopes=("read:statuses",),
-        anonymous=True,
-        any_token=True,
-        parameters=(STATUS_ID,),
-        errors=("404",),
-    ),
-    Operation(
-        "get",
-        "/api/v1/statuses/{status_id}/history",
+    _status_read("/context", "mastodon_status_context", "A status's ancestors and descendants", ref("MastodonContext")),
+    _status_read(
+        "/history",
         "mastodon_status_history",
         "A status's versions, oldest first (the current one last)",
         array(ref("MastodonStatusEdit"), minItems=1),
-        scopes=("read:statuses",),
-        anonymous=True,
-        any_token=True,
-        parameters=(STATUS_ID,),
-        errors=("404",),
     ),
     Operation(
         "get",
