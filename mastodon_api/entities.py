@@ -16,6 +16,9 @@ from tweets.text import parse_hashtags
 
 from . import presenters
 from .html import text_to_html
+from .selectors import ACCOUNT_COLUMNS, account_users
+
+ACCOUNT_FIELDS = frozenset(ACCOUNT_COLUMNS)
 
 # Our visibility in Mastodon's words, and back. We have no "unlisted": it is taken as public
 # (docs/mastodon.md). "direct" (private mentions) does not exist here.
@@ -40,12 +43,36 @@ def notification_types_in(mastodon_types: Iterable[str]) -> set[str]:
 
 
 class StatusRenderer:
-    """Renders statuses for one request and viewer; ``prepare`` loads what a page needs."""
+    """Renders statuses for one request and viewer; ``prepare`` loads what a page needs. Each
+    author's Account is built once per renderer, and the URLs through one ``Links``."""
 
     def __init__(self, request: Request):
         self.request = request
         self.viewer = request.user
         self.parent_authors: dict[int, int] = {}
+        self.links = presenters.Links(request)
+        self.users: dict[int, User] = {}  # authors loaded with ACCOUNT_FIELDS by ``prepare``
+        self.accounts: dict[int, dict[str, Any]] = {}
+
+    def _load_authors(self, tweets: list[Tweet]) -> None:
+        """One query for the authors whose Account fields were not loaded with their tweet."""
+        wanted = {
+            tweet.author_id
+            for tweet in tweets
+            if tweet.author_id not in self.users and ACCOUNT_FIELDS & tweet.author.get_deferred_fields()
+        }
+        if wanted:
+            self.users.update(account_users(wanted))
+
+    def account(self, user: User) -> dict[str, Any]:
+        """``presenters.account`` of ``user`` (the loaded row when ``prepare`` loaded one), built
+        once per renderer."""
+        data = self.accounts.get(user.pk)
+        if data is None:
+            data = self.accounts[user.pk] = presenters.account(
+                self.request, self.users.get(user.pk, user), links=self.links
+            )
+        return data
 
     def prepare(self, tweets: list[Tweet], *, display_loaded: bool = True) -> None:
         # Pages from selectors' querysets come without display data: attach it here, once a page.
@@ -54,6 +81,7 @@ class StatusRenderer:
             attach_display_data(missing, self.viewer)
         everything = [t for t in tweets if t is not None]
         everything += [t.display_retweet_of for t in everything if getattr(t, "display_retweet_of", None)]
+        self._load_authors(everything)
         parent_ids = {t.reply_to_id for t in everything if t.reply_to_id} - set(self.parent_authors)
         if parent_ids:
             self.parent_authors.update(Tweet.objects.filter(pk__in=parent_ids).values_list("pk", "author_id"))
@@ -65,16 +93,13 @@ class StatusRenderer:
     def one(self, tweet: Tweet, *, display_loaded: bool = True) -> dict[str, Any]:
         return self.many([tweet], display_loaded=display_loaded)[0]
 
-    def _url(self, tweet: Tweet) -> str:
-        return self.request.build_absolute_uri(f"/api/v1/tweets/{tweet.pk}")
-
     def _content(self, text: str, mentions: list[dict], hashtags: Iterable[str]) -> str:
         return text_to_html(
             text,
             mentions=[m["username"] for m in mentions],
             hashtags=hashtags,
-            account_url=lambda name: presenters.account_url(self.request, name),
-            tag_url=lambda tag: presenters.tag_url(self.request, tag),
+            account_url=self.links.account,
+            tag_url=self.links.tag,
         )
 
     def history(self, tweet: Tweet, edits: list[TweetEdit]) -> list[dict[str, Any]]:
@@ -82,7 +107,7 @@ class StatusRenderer:
         oldest first, then the current one. An earlier version links the hashtags it contains and
         the mentions the status still has (who was mentioned then is not kept)."""
         mentions = getattr(tweet, "display_mentions", [])
-        account = presenters.account(self.request, tweet.author)
+        account = self.account(tweet.author)
         versions = [(edit.text, edit.created_at, parse_hashtags(edit.text)) for edit in edits]
         versions.append((tweet.text, tweet.edited_at or tweet.created_at, getattr(tweet, "display_hashtags", [])))
         return [
@@ -100,18 +125,18 @@ class StatusRenderer:
         ]
 
     def status(self, tweet: Tweet) -> dict[str, Any]:
-        request = self.request
+        links = self.links
         original = getattr(tweet, "display_retweet_of", None) if tweet.retweet_of_id else None
         mentions = getattr(tweet, "display_mentions", [])
         hashtags = getattr(tweet, "display_hashtags", [])
-        author = tweet.author
+        url = links.absolute(f"/api/v1/tweets/{tweet.pk}")
         data = {
             "id": str(tweet.pk),
-            "uri": self._url(tweet),
-            "url": self._url(tweet),
+            "uri": url,
+            "url": url,
             "created_at": presenters.iso(tweet.created_at),
             "edited_at": presenters.iso(tweet.edited_at),
-            "account": presenters.account(request, author),
+            "account": self.account(tweet.author),
             "content": "" if tweet.retweet_of_id else self._content(tweet.text, mentions, hashtags),
             "visibility": VISIBILITY_OUT.get(tweet.visibility, "public"),
             "sensitive": False,
@@ -124,11 +149,11 @@ class StatusRenderer:
                     "id": str(m["id"]),
                     "username": m["username"],
                     "acct": m["username"],
-                    "url": presenters.account_url(request, m["username"]),
+                    "url": links.account(m["username"]),
                 }
                 for m in mentions
             ],
-            "tags": [{"name": tag, "url": presenters.tag_url(request, tag)} for tag in hashtags],
+            "tags": [{"name": tag, "url": links.tag(tag)} for tag in hashtags],
             "emojis": [],
             "reblogs_count": tweet.retweet_count,
             "favourites_count": tweet.like_count,
@@ -188,7 +213,7 @@ def notifications(request: Request, rows: list, tweets: dict[int, Tweet]) -> lis
                 "id": str(row.pk),
                 "type": NOTIFICATION_TYPES_OUT[row.type],
                 "created_at": presenters.iso(row.created_at),
-                "account": presenters.account(request, row.actor),
+                "account": renderer.account(row.actor),
                 "status": renderer.status(tweet) if tweet is not None else None,
                 "group_key": f"ungrouped-{row.pk}",
             }

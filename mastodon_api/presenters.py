@@ -19,8 +19,40 @@ def iso(moment: datetime | None) -> str | None:
     """Mastodon's timestamps: ISO 8601 in UTC with milliseconds and a Z."""
     if moment is None:
         return None
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
+class Links:
+    """The absolute URLs of one rendering, each built once (a page repeats its authors, their
+    avatars and the static images): ``request.build_absolute_uri`` of the same path, memoized.
+    Short-lived: one per response (a streaming socket's request lives long)."""
+
+    __slots__ = ("_urls", "request")
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self._urls: dict[str, str] = {}
+
+    def absolute(self, path: str) -> str:
+        url = self._urls.get(path)
+        if url is None:
+            url = self._urls[path] = self.request.build_absolute_uri(path)
+        return url
+
+    def static(self, name: str) -> str:
+        key = "static:" + name
+        url = self._urls.get(key)
+        if url is None:
+            url = self._urls[key] = self.absolute(static(name))
+        return url
+
+    def account(self, username: str) -> str:
+        """``account_url``."""
+        return self.absolute(f"/api/v1/users/{username}")
+
+    def tag(self, tag: str) -> str:
+        """``tag_url``."""
+        return self.absolute(f"/api/v1/hashtags/{tag}/tweets")
 
 
 def account_url(request: Request, username: str) -> str:
@@ -45,12 +77,16 @@ def _profile_fields(user: User) -> list[tuple[str, str, str]]:
     return fields
 
 
-def account(request: Request, user: User, *, last_status_at: datetime | None = None) -> dict[str, Any]:
-    """Mastodon's Account. ``last_status_at`` is the date of the user's latest post, if known."""
-    avatar = request.build_absolute_uri(user.avatar.url if user.avatar else static("mastodon_api/missing.png"))
-    header = request.build_absolute_uri(static("mastodon_api/header.png"))
+def account(
+    request: Request, user: User, *, last_status_at: datetime | None = None, links: Links | None = None
+) -> dict[str, Any]:
+    """Mastodon's Account. ``last_status_at`` is the date of the user's latest post, if known;
+    ``links``: the URLs of the response being rendered, shared between its entities."""
+    links = links if links is not None else Links(request)
+    avatar = links.absolute(user.avatar.url) if user.avatar else links.static("mastodon_api/missing.png")
+    header = links.static("mastodon_api/header.png")
     joined = user.date_joined.replace(hour=0, minute=0, second=0, microsecond=0)
-    url = account_url(request, user.username)
+    url = links.account(user.username)
     fields = [{"name": name, "value": html, "verified_at": None} for name, _raw, html in _profile_fields(user)]
     return {
         "id": str(user.pk),
@@ -63,9 +99,7 @@ def account(request: Request, user: User, *, last_status_at: datetime | None = N
         "indexable": True,
         "group": False,
         "created_at": iso(joined),
-        "note": text_to_html(
-            user.bio, account_url=lambda name: account_url(request, name), tag_url=lambda tag: tag_url(request, tag)
-        ),
+        "note": text_to_html(user.bio, account_url=links.account, tag_url=links.tag),
         "url": url,
         "uri": url,
         "avatar": avatar,

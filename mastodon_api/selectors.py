@@ -3,17 +3,55 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
+from django.db import connection, router
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from tweets.models import Tweet
+from twitterclone.db import statement_cursor
 
 logger = logging.getLogger("twitterclone.mastodon")
 STATS_CACHE_SECONDS = 300
+
+
+# What an Account shows of a user (``presenters.account``), in the model's field order.
+ACCOUNT_COLUMNS = tuple(
+    field.attname
+    for field in User._meta.concrete_fields
+    if field.attname
+    in {"id", "username", "display_name", "avatar", "bio", "website", "location", "date_joined"}
+    | {"followers_count", "following_count", "tweets_count"}
+)
+
+
+def account_users(ids: Iterable[int]) -> dict[int, User]:
+    """The users with these ids, with what their Account shows loaded (one constant statement):
+    for authors that came with a summary only (``tweets.visibility`` rows)."""
+    ids = sorted({int(pk) for pk in ids})
+    if not ids:
+        return {}
+    if connection.vendor == "postgresql":
+        match, params = "= ANY(%s)", [ids]
+    else:
+        match, params = f"IN ({', '.join(['%s'] * len(ids))})", ids
+    columns = ", ".join(ACCOUNT_COLUMNS)
+    with statement_cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {User._meta.db_table} WHERE id {match}", params)  # noqa: S608
+        rows = cursor.fetchall()
+    joined = ACCOUNT_COLUMNS.index("date_joined")
+    users = {}
+    for row in rows:
+        values = list(row)
+        if not isinstance(values[joined], datetime):  # SQLite's raw cursor gives text
+            values[joined] = timezone.make_aware(parse_datetime(values[joined]), UTC)
+        users[values[0]] = User.from_db(router.db_for_read(User), ACCOUNT_COLUMNS, values)
+    return users
 
 
 def last_status_at_for(*, user: User) -> datetime | None:

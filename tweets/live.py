@@ -55,9 +55,22 @@ def _messages_for_stored(tweet_id: int, event: str) -> list[tuple[str, dict[str,
     )
 
 
-def publish_created(tweet: Tweet) -> None:
-    """Call inside the transaction that stores a tweet or retweet: ``update`` after commit."""
-    effects.push_after_commit(lambda: _messages_for_stored(tweet.pk, "update"))
+def publish_created(tweet: Tweet, *, tags: list[str] | None = None) -> None:
+    """Call inside the transaction that stores a tweet or retweet: ``update`` after commit.
+    ``tags``: the hashtags just linked to it, when the caller has them (then the messages are
+    built from the tweet in hand, without reading it back)."""
+    if tags is None and tweet.retweet_of_id is None:
+        effects.push_after_commit(lambda: _messages_for_stored(tweet.pk, "update"))
+        return
+    messages = _messages(
+        tweet_id=tweet.pk,
+        author_id=tweet.author_id,
+        public=tweet.visibility == Visibility.PUBLIC,
+        retweet=tweet.retweet_of_id is not None,
+        tags=list(tags or ()),
+        event="update",
+    )
+    effects.push_after_commit(messages)
 
 
 def publish_edited(tweet: Tweet) -> None:

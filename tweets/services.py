@@ -99,15 +99,28 @@ def _check_shareable(*, actor: User, tweet: Tweet, action: str) -> None:
         raise Forbidden(f"Only its author can {action} a followers-only tweet.", code="followers_only")
 
 
+def _link_existing_hashtags(tweet: Tweet, names: list[str]) -> int:
+    """Links the tweet to those of these hashtags that exist (one statement); returns how many
+    links it made."""
+    placeholders = ", ".join(["%s"] * len(names))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {TweetHashtag._meta.db_table} (tweet_id, hashtag_id, created_at) "  # noqa: S608 - table names only
+            f"SELECT %s, tag.id, %s FROM {Hashtag._meta.db_table} tag WHERE tag.name IN ({placeholders}) "
+            "ON CONFLICT DO NOTHING",
+            [tweet.pk, connection.ops.adapt_datetimefield_value(timezone.now()), *names],
+        )
+        return cursor.rowcount
+
+
 def _link_hashtags(tweet: Tweet, names: Iterable[str]) -> None:
+    """Links the tweet to its hashtags, creating those that do not exist yet: one statement
+    when they all exist (the usual case), three otherwise."""
     names = list(names)
-    if not names:
+    if not names or _link_existing_hashtags(tweet, names) == len(names):
         return
     Hashtag.objects.bulk_create([Hashtag(name=name) for name in names], ignore_conflicts=True)
-    hashtag_ids = Hashtag.objects.filter(name__in=names).values_list("id", flat=True)
-    TweetHashtag.objects.bulk_create(
-        [TweetHashtag(tweet=tweet, hashtag_id=hashtag_id) for hashtag_id in hashtag_ids], ignore_conflicts=True
-    )
+    _link_existing_hashtags(tweet, names)  # the new ones (or made meanwhile by another post)
 
 
 def _mentionable_users(author: User, usernames: Iterable[str]) -> list[User]:
@@ -182,7 +195,8 @@ def tweet_create(
         for referenced_id, field in sorted(counters):
             _increment(Tweet, referenced_id, field, 1)
         _increment(User, author.pk, "tweets_count", 1)
-        _link_hashtags(tweet, parse_hashtags(text))
+        hashtags = parse_hashtags(text)
+        _link_hashtags(tweet, hashtags)
         if parent is not None:
             notification_create(recipient_id=parent.author_id, actor_id=author.pk, type="reply", tweet_id=tweet.pk)
         if quoted is not None:
@@ -190,7 +204,7 @@ def tweet_create(
         notified = frozenset(t.author_id for t in (parent, quoted) if t is not None)
         _link_mentions(tweet, _mentionable_users(author, parse_mentions(text)), already_notified=notified)
         _fan_out_on_commit(tweet)
-        live.publish_created(tweet)
+        live.publish_created(tweet, tags=hashtags)
     return tweet
 
 

@@ -1,0 +1,86 @@
+"""Rendering Mastodon statuses: each author's Account is built once per page from one query for
+all the authors (the home timeline's rows carry a summary of the author only), the same Account
+as the account endpoint's; URLs are built once per response; the timestamps keep their format.
+"""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from mastodon_api import presenters
+from social import services as social
+from tweets import services
+
+pytestmark = pytest.mark.django_db
+
+HOME = "/api/v1/timelines/home"
+
+
+def _network(user, authors: int) -> list[User]:
+    people = [UserFactory(bio=f"bio of #n{n} and @{user.username}", location="Paris") for n in range(authors)]
+    User.objects.filter(pk=people[0].pk).update(website="https://example.com/a?b=1&c=2")
+    for person in people:
+        social.follow_create(follower=user, followee=person)
+        services.tweet_create(author=person, text=f"hello #tag from {person.username} @{user.username}")
+    services.retweet_create(user=people[-1], tweet_id=services.tweet_create(author=people[0], text="original").pk)
+    return people
+
+
+def test_status_accounts_are_the_account_endpoints(user, mastodon_client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _network(user, 4)
+    client = mastodon_client(user)
+    statuses = client.get(HOME).json()
+    assert len(statuses) == 6
+    nested = [status["reblog"] for status in statuses if status["reblog"]]
+    assert len(nested) == 1
+    for status in [*statuses, *nested]:
+        expected = client.get(f"/api/v1/accounts/{status['account']['id']}").json()
+        expected["last_status_at"] = None  # statuses do not say (as before)
+        assert status["account"] == expected
+    assert any(status["account"]["fields"] for status in statuses)  # the website and location
+    assert all(s["account"]["note"].startswith("<p>bio of #n") for s in statuses)
+
+
+def test_home_page_queries_do_not_grow_with_its_authors(user, mastodon_client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _network(user, 2)
+    client = mastodon_client(user)
+    client.get(HOME)  # warm-up: the feed, the hydration cache
+    with CaptureQueriesContext(connection) as few:
+        assert len(client.get(HOME).json()) == 4
+    with django_capture_on_commit_callbacks(execute=True):
+        _network(user, 12)
+    client.get(HOME)
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(HOME).json()) == 18
+    assert len(many) == len(few), [q["sql"][:80] for q in many]
+    account_reads = [q["sql"] for q in many if q["sql"].startswith("SELECT id, ") and "FROM accounts_user" in q["sql"]]
+    assert len(account_reads) == 1, account_reads
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 12, 1, 15, 4, 5, 0, tzinfo=UTC),
+        datetime(2026, 12, 1, 15, 4, 5, 999_999, tzinfo=UTC),
+        datetime(1999, 1, 2, 3, 4, 5, 1_500, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(2030, 6, 30, 23, 59, 59, 123_456, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+    ],
+)
+def test_timestamps_keep_mastodons_format(moment):
+    utc = moment.astimezone(UTC)
+    assert presenters.iso(moment) == utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    assert presenters.iso(None) is None
+
+
+def test_links_memoize_build_absolute_uri(rf):
+    request = rf.get("/")
+    links = presenters.Links(request)
+    assert links.account("bob") == presenters.account_url(request, "bob") == "http://testserver/api/v1/users/bob"
+    assert links.tag("été") == presenters.tag_url(request, "été")
+    assert links.account("bob") is links.account("bob")
