@@ -35,7 +35,7 @@ DRAIN_BATCH = 100
 # they took 6.5 s against a closed port), bounded connect and socket timeouts.
 PUBLISH_TRANSPORT_OPTIONS = {"max_retries": 0, "socket_connect_timeout": 2, "socket_timeout": 5}
 
-_publisher: tuple[int, Any] | None = None
+_publisher: tuple[tuple[int, Any], Any] | None = None
 _publisher_lock = threading.Lock()
 
 
@@ -45,11 +45,14 @@ def _publisher_connection() -> Any:
     global _publisher
     from twitterclone.celery import app
 
+    # Keyed on the configured broker URL (building a Connection to compare URIs cost more
+    # than the publication itself).
+    key = (os.getpid(), app.conf.broker_write_url or app.conf.broker_url)
     current = _publisher
-    if current is None or current[0] != os.getpid() or current[1].as_uri() != app.connection_for_write().as_uri():
+    if current is None or current[0] != key:
         with _publisher_lock:
             connection = app.connection_for_write(transport_options=PUBLISH_TRANSPORT_OPTIONS)
-            current = _publisher = (os.getpid(), connection)
+            current = _publisher = (key, connection)
     return current[1]
 
 
