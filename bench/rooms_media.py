@@ -155,6 +155,7 @@ async def listener_worker(base: str, room_id: int, people: list[tuple[int, str]]
                     url=media["url"],
                     token=media["token"],
                     mountpoint=media["mountpoint"],
+                    pin=media.get("pin"),
                     http=http,
                     sample_every=args.sample_every,
                     fast_path=not args.no_fast_path,

@@ -117,5 +117,8 @@ class MediaSerializer(serializers.Serializer):
     plugin = serializers.ChoiceField(choices=["janus.plugin.audiobridge", "janus.plugin.streaming"], required=False)
     room = serializers.IntegerField(required=False, help_text="The AudioBridge room to join (stage members).")
     mountpoint = serializers.IntegerField(required=False, help_text="The Streaming mountpoint to watch (listeners).")
+    pin = serializers.CharField(
+        required=False, help_text="The mountpoint's pin (listeners): send it as `pin` with the Streaming `watch`."
+    )
     can_speak = serializers.BooleanField(required=False)
     ice_servers = IceServerSerializer(many=True)

@@ -3,8 +3,8 @@ benchmarks of the audio rooms on a media server.
 
 - ``AudioBridgePeer``: joins an AudioBridge room with a token, sends a tone (or silence) as its
   microphone, and measures the energy of the mix it receives.
-- ``StreamingListener``: watches a Streaming mountpoint receive-only and measures the energy of
-  what it receives.
+- ``StreamingListener``: watches a Streaming mountpoint receive-only (with the media object's
+  ``pin``) and measures the energy of what it receives.
 
 Both speak Janus's HTTP API themselves (create a session, attach, send a plugin message with a
 JSEP offer or answer, long-poll for events, keep-alives), as a browser with janus.js would.
@@ -307,13 +307,17 @@ class StreamingListener(_Peer):
 
     plugin = "janus.plugin.streaming"
 
-    def __init__(self, *, url: str, token: str, mountpoint: int, **kwargs) -> None:
+    def __init__(self, *, url: str, token: str, mountpoint: int, pin: str | None = None, **kwargs) -> None:
         super().__init__(url=url, token=token, **kwargs)
         self.mountpoint = mountpoint
+        self.pin = pin  # the media object's "pin", sent with watch
 
     async def watch(self, *, timeout: float = 20.0) -> None:
         await self.janus.start(self.plugin)
-        await self.janus.message({"request": "watch", "id": self.mountpoint, "offer_audio": True, "offer_video": False})
+        body = {"request": "watch", "id": self.mountpoint, "offer_audio": True, "offer_video": False}
+        if self.pin is not None:
+            body["pin"] = self.pin
+        await self.janus.message(body)
         event = await self.janus.next_event(timeout, want="jsep")
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=event["jsep"]["sdp"], type=event["jsep"]["type"]))
         await self.pc.setLocalDescription(await self.pc.createAnswer())

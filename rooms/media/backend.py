@@ -58,3 +58,10 @@ def room_secret(room_id: int) -> str:
 def mountpoint_secret(room_id: int) -> str:
     """The Streaming mountpoint's ``secret`` (info with ports, destroy)."""
     return _derived("streaming", room_id)
+
+
+def mountpoint_pin(room_id: int) -> str:
+    """The Streaming mountpoint's ``pin``: a viewer must send it with ``watch``. Only the room's
+    participants get it (in their media object), so a listener's token, which opens the whole
+    Streaming plugin, still watches only the mountpoints of rooms its holder is in."""
+    return _derived("streaming-pin", room_id)[:32]

@@ -263,10 +263,13 @@ class PluginHandle:
 
     # -- Streaming -------------------------------------------------------------------------------
 
-    def streaming_create_audio(self, *, mountpoint: int, secret: str, description: str = "", pt: int = 111) -> int:
+    def streaming_create_audio(
+        self, *, mountpoint: int, secret: str, pin: str = "", description: str = "", pt: int = 111
+    ) -> int:
         """Create a receive-only RTP mountpoint with one Opus audio stream listening on
-        127.0.0.1 (a free port of the plugin's range); returns that port. If the mountpoint
-        exists already, returns its port (from ``info``)."""
+        127.0.0.1 (a free port of the plugin's range); returns that port. With ``pin``, a viewer
+        must send it with ``watch``. If the mountpoint exists already, returns its port (from
+        ``info``)."""
         try:
             data = self.request(
                 {
@@ -275,6 +278,7 @@ class PluginHandle:
                     "id": mountpoint,
                     "admin_key": self.client.config.admin_key,
                     "secret": secret,
+                    **({"pin": pin} if pin else {}),
                     "description": description[:100],
                     "is_private": True,
                     "permanent": False,

@@ -32,7 +32,16 @@ from typing import Any
 
 from ..ice import ice_servers_for
 from ..models import Participant, RoomState, may_speak
-from .backend import BACKEND_JANUS, BACKEND_P2P, janus_client, janus_enabled, mountpoint_secret, public_url, room_secret
+from .backend import (
+    BACKEND_JANUS,
+    BACKEND_P2P,
+    janus_client,
+    janus_enabled,
+    mountpoint_pin,
+    mountpoint_secret,
+    public_url,
+    room_secret,
+)
 from .backend import token_ttl_seconds as _ttl
 from .janus import AUDIOBRIDGE, AUDIOBRIDGE_NO_SUCH_ROOM, STREAMING, JanusClient, JanusError
 from .tokens import sign_token, token_expiry, token_holder
@@ -53,7 +62,7 @@ def can_speak(participant: Participant | None) -> bool:
 def _provision(client: JanusClient, room_id: int, description: str) -> None:
     with client.handle(STREAMING) as streaming:
         port = streaming.streaming_create_audio(
-            mountpoint=room_id, secret=mountpoint_secret(room_id), description=description
+            mountpoint=room_id, secret=mountpoint_secret(room_id), pin=mountpoint_pin(room_id), description=description
         )
     with client.handle(AUDIOBRIDGE) as bridge:
         secret = room_secret(room_id)
@@ -117,7 +126,11 @@ def media_for(*, room_id: int, participant: Participant | None, user) -> dict[st
         "can_speak": speak,
         "ice_servers": ice_servers,
     }
-    media["room" if speak else "mountpoint"] = room_id
+    if speak:
+        media["room"] = room_id
+    else:
+        media["mountpoint"] = room_id
+        media["pin"] = mountpoint_pin(room_id)
     return media
 
 

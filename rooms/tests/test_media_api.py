@@ -16,7 +16,7 @@ from accounts.tests.factories import UserFactory
 from deploy.janus_config import free_port
 from rooms import services
 from rooms.media import service as media
-from rooms.media.backend import mountpoint_secret, room_secret
+from rooms.media.backend import mountpoint_pin, mountpoint_secret, room_secret
 from rooms.media.janus import AUDIOBRIDGE, STREAMING, JanusClient, JanusConfig
 from rooms.media.tokens import token_holder
 from rooms.models import Participant, Role, Room, RoomState
@@ -198,6 +198,7 @@ def test_media_objects_for_stage_and_listeners(auth_client, on_janus):
     listener_media = auth_client(listener).get(media_url(room)).json()
     assert listener_media["plugin"] == "janus.plugin.streaming" and listener_media["mountpoint"] == room.pk
     assert listener_media["can_speak"] is False and "room" not in listener_media
+    assert listener_media["pin"] == mountpoint_pin(room.pk) and "pin" not in host_media
     assert token_holder(listener_media["token"]) == (room.pk, listener.pk)
     assert allowed_holders(on_janus, room.pk) == {room.host.pk}  # a listener never enters the ACL
     # A host-muted speaker listens through the mountpoint until the mute is lifted.

@@ -68,7 +68,9 @@ def open_peer(loop, opened, media: dict, **kwargs):
         opened.append(peer)
         loop.run(peer.join())
     else:
-        peer = StreamingListener(url=media["url"], token=media["token"], mountpoint=media["mountpoint"])
+        peer = StreamingListener(
+            url=media["url"], token=media["token"], mountpoint=media["mountpoint"], pin=media["pin"]
+        )
         opened.append(peer)
         loop.run(peer.watch())
     return peer
@@ -130,7 +132,7 @@ def test_speaker_heard_mute_enforced_listener_cut_off_promotion_heard(settings, 
     loop.run(asyncio.sleep(1.5))
     assert leaving.meter.frames_since(left_at + 0.5) == 0, "audio still reaches the departed listener"
     # The periodic check cuts off a removed listener who watches again with its still-valid token.
-    comeback = StreamingListener(url=leaving.janus.url, token=leaving.janus.token, mountpoint=room.pk)
+    comeback = StreamingListener(url=leaving.janus.url, token=leaving.janus.token, mountpoint=room.pk, pin=leaving.pin)
     opened.append(comeback)
     loop.run(comeback.watch())
     from rooms.media.service import media_check

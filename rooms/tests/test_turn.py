@@ -235,6 +235,7 @@ def test_relay_only_listener_hears_a_room_on_janus_through_coturn(settings, janu
                 url=media["url"],
                 token=media["token"],
                 mountpoint=media["mountpoint"],
+                pin=media["pin"],
                 ice_servers=media["ice_servers"],
                 relay_only=True,
             )

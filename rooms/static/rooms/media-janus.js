@@ -121,7 +121,8 @@ class JanusMedia {
   async watch(conn, pc, media) {
     this.stopMicrophone(); // a listener sends nothing
     const offered = conn.waitFor((data, jsep) => Boolean(jsep));
-    await conn.message({ request: "watch", id: media.mountpoint, offer_audio: true, offer_video: false });
+    // The mountpoint's pin: only this room's participants get it (media.pin).
+    await conn.message({ request: "watch", id: media.mountpoint, pin: media.pin, offer_audio: true, offer_video: false });
     const { jsep } = await offered;
     await pc.setRemoteDescription(jsep);
     await pc.setLocalDescription(await pc.createAnswer());
