@@ -59,42 +59,48 @@ class MastodonStreamingConsumer(JsonSocketConsumer):
         self.session = StreamingSession(
             user=user, scopes=scopes, request=ScopeRequest(self.scope, user), token_id=token_id
         )
+        # The groups are joined before the handshake completes: once the client sees the socket
+        # open, every later event reaches it (joining after the accept lost the first ones).
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        stream = (query.get("stream") or [None])[0]
+        try:
+            await self._join(set(await self.session.groups_for("user:notification", None)))  # revocation
+            error = await self._subscribe(stream, (query.get("tag") or [None])[0]) if stream else None
+        except Exception:
+            logger.warning("channel layer unavailable; closing streaming socket with 4503", exc_info=True)
+            await self.accept(subprotocol=subprotocol)
+            await self.close(code=CLOSE_LAYER_UNAVAILABLE)
+            return
         await self.accept(subprotocol=subprotocol)
         self.is_open = True
         session_watch.watch(self, credential=token_id, current=oauth_tokens_current)  # closes 4001
-        try:
-            await self._join(set(await self.session.groups_for("user:notification", None)))  # revocation
-            query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
-            stream = (query.get("stream") or [None])[0]
-            if stream:
-                await self._subscribe(stream, (query.get("tag") or [None])[0])
-        except Exception:
-            logger.warning("channel layer unavailable; closing streaming socket with 4503", exc_info=True)
-            await self.close(code=CLOSE_LAYER_UNAVAILABLE)
+        if error:
+            await self.send_json({"error": error})
 
     async def _join(self, groups: set[str]) -> None:
         for group in groups - self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.add(group)
 
-    async def _subscribe(self, stream: str, tag: str | None) -> None:
+    async def _subscribe(self, stream: str, tag: str | None) -> str | None:
+        """Subscribes and joins the stream's groups; the error to send the client, if any."""
         session = self.session
         if stream not in STREAMS:
-            await self.send_json({"error": f"Unknown stream type: {stream[:40]}"})
-            return
+            return f"Unknown stream type: {stream[:40]}"
         if stream.startswith("hashtag") and not tag:
-            await self.send_json({"error": "A hashtag stream needs a tag."})
-            return
+            return "A hashtag stream needs a tag."
         if not session.allowed(stream):
-            await self.send_json({"error": "This stream is outside the authorized scopes"})
-            return
+            return "This stream is outside the authorized scopes"
         tag = tag if stream.startswith("hashtag") else None
         if session.subscribed(stream, tag) is None:
             session.subscriptions.append(Subscription(stream=stream, tag=tag))
         await self._join(set(await session.groups_for(stream, tag)))
+        return None
 
     async def receive_subscribe(self, fields: dict[str, Any]) -> None:
-        await self._subscribe(fields["stream"], fields.get("tag"))
+        error = await self._subscribe(fields["stream"], fields.get("tag"))
+        if error:
+            await self.send_json({"error": error})
 
     async def receive_unsubscribe(self, fields: dict[str, Any]) -> None:
         sub = self.session.subscribed(fields["stream"], fields.get("tag"))

@@ -3,6 +3,7 @@ authentication, subscriptions, and the events our live pushes carry."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -120,6 +121,29 @@ async def test_token_in_the_subprotocol_is_echoed_and_subscribe_frames_work():
     assert (await frame(socket))["stream"] == ["hashtag", "News"]
     assert await socket.receive_nothing(timeout=0.5)
     await socket.disconnect()
+
+
+async def test_the_stream_is_subscribed_when_the_handshake_completes(monkeypatch):
+    """The socket joins its groups before accepting: a post made as soon as the connection is
+    open reaches it, however slowly the channel layer joins (joining after the accept lost it)."""
+    from channels.layers import get_channel_layer
+
+    alice, bob = await make_user(username="lena"), await make_user(username="milo")
+    await in_transaction(follow_create, follower=alice, followee=bob)
+    layer = get_channel_layer()
+    group_add = layer.group_add
+
+    async def slow_group_add(group: str, channel: str) -> None:
+        await asyncio.sleep(0.15)
+        await group_add(group, channel)
+
+    monkeypatch.setattr(layer, "group_add", slow_group_add)
+    home = WebsocketCommunicator(application, f"/api/v1/streaming?access_token={await token_for(alice)}&stream=user")
+    connected, _ = await home.connect(timeout=5)
+    assert connected
+    await in_transaction(tweets.tweet_create, author=bob, text="right away")
+    assert json.loads((await frame(home))["payload"])["content"] == "<p>right away</p>"
+    await home.disconnect()
 
 
 async def test_followers_only_and_muted_posts_do_not_reach_others():

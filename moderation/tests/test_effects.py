@@ -257,6 +257,10 @@ async def test_ending_a_room_from_the_admin_tells_everyone_in_it(_close_worker_t
     for socket in sockets:
         assert await _next_of_type(socket, "room_ended") == {"type": "room_ended", "room_id": room.pk}
         assert await _next_of_type(socket, "never") == {"closed": 1000}
+    # Both ends, so each consumer's clean-up runs within the test, not when the event loop is
+    # torn down (where, on a loaded machine, the cancelled channel-layer receives once hung).
+    for socket in sockets:
+        await socket.disconnect()
 
 
 @pytest.mark.django_db(transaction=True)
