@@ -6,14 +6,15 @@
 - The password grant checks credentials with ``accounts.services.auth_login``: the same rule as
   our own login (username or email, suspended accounts refused).
 - The token and revocation endpoints take form-encoded or JSON bodies (several Mastodon
-  libraries send JSON).
+  libraries send JSON). A body that cannot be read (malformed JSON or multipart, lone surrogates,
+  too many fields) is read as no parameters, so oauthlib answers its own JSON 400.
 """
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.http.multipartparser import MultiPartParserError
 from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2 import Server
@@ -21,6 +22,7 @@ from oauthlib.oauth2.rfc6749.grant_types.authorization_code import code_challeng
 
 from accounts.auth import user_can_authenticate
 from twitterclone.errors import DomainError
+from twitterclone.jsoncodec import loads
 
 from .scopes import all_covered, unknown_scopes
 
@@ -80,8 +82,8 @@ class FormOrJSONOAuthLibCore(OAuthLibCore):
     def extract_body(self, request):
         if request.content_type == "application/json":
             try:
-                data = json.loads(request.body or b"{}")
-            except (ValueError, UnicodeDecodeError):
+                data = loads(request.body or b"{}")
+            except ValueError:
                 return []
             if not isinstance(data, dict):
                 return []
@@ -92,4 +94,7 @@ class FormOrJSONOAuthLibCore(OAuthLibCore):
                 if isinstance(value, (str, int)) and not isinstance(value, bool):
                     pairs.append((str(key), str(value)))
             return pairs
-        return super().extract_body(request)
+        try:
+            return super().extract_body(request)
+        except (MultiPartParserError, BadRequest, SuspiciousOperation):  # Django's HTML 400 page otherwise
+            return []

@@ -10,11 +10,12 @@ may send.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from .jsoncodec import loads
 
 MAX_ID = 2**63 - 1
 
@@ -45,8 +46,8 @@ def decode_frame(text_data: str | None, bytes_data: bytes | None, max_bytes: int
     if len(raw) > max_bytes:
         raise FrameError("frame_too_large", f"Frames are limited to {max_bytes} bytes.")
     try:
-        content = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        content = loads(raw)  # strict: no lone surrogates, which no group name or msgpack can hold
+    except ValueError:
         raise FrameError("malformed", "Frames must be JSON objects.") from None
     if not isinstance(content, dict) or not isinstance(content.get("type"), str):
         raise FrameError("malformed", "Frames must be JSON objects with a string 'type'.")

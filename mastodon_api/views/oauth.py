@@ -149,11 +149,18 @@ class AuthorizeView(AuthorizationView):
         return OAuth2ResponseRedirect(redirect_to, sorted(schemes | {"http", "https"}))
 
 
+def _as_json(response: HttpResponse) -> HttpResponse:
+    """oauthlib's answers are JSON, but the errors it raises before choosing its headers (``URL
+    query parameters are not allowed``) came without a Content-Type: Django's text/html."""
+    response["Content-Type"] = "application/json"
+    return response
+
+
 class MastodonTokenView(TokenView):
     """POST /oauth/token: django-oauth-toolkit's answer plus Mastodon's ``created_at``."""
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = super().post(request, *args, **kwargs)
+        response = _as_json(super().post(request, *args, **kwargs))
         if response.status_code == 200:
             body = json.loads(response.content)
             body["created_at"] = int(timezone.now().timestamp())
@@ -168,7 +175,7 @@ class MastodonRevokeView(RevokeTokenView):
         response = super().post(request, *args, **kwargs)
         if response.status_code == 200:
             return JsonResponse({})
-        return response
+        return _as_json(response)
 
 
 @csrf_exempt  # a read-only JSON document: any other method is a 405, not a CSRF page
