@@ -15,8 +15,10 @@ frame gate (validation, rate limit) and the guaranteed clean-up are the base cla
 Media (docs/rooms.md, "Media server"): ``room_state`` carries ``media``, the object of
 ``GET /rooms/{id}/media`` (``null``, with an ``error`` frame ``media_unavailable``, when Janus
 cannot be reached); on Janus, when this user's ``can_speak`` changes (promotion, demotion, host
-mute or its lift) the socket sends ``media_changed`` with a new media object, as it does for
-everyone after the room's lost Janus room was recreated (``room.media_reset``).
+mute or its lift) the socket sends ``media_changed`` (reason ``role``) with a new media object,
+as it does for everyone after the room's lost Janus room was recreated (``room.media_reset``,
+reason ``repaired``) and for those not on the stage after the mountpoint got a new pin (reason
+``pin``: keep playing, use the new object for the next ``watch``).
 
 Relaying reads no database: the socket keeps the room's roster (present participants and their
 roles) from ``room_state`` and the participant events, which every change sends. While open, the
@@ -48,7 +50,7 @@ from twitterclone.ws import (
 )
 from twitterclone.ws_frames import Field, object_or_null, sdp, user_id
 
-from . import heartbeat, selectors, services
+from . import events, heartbeat, selectors, services
 from .events import participant_group_name, participant_payload, room_group_name
 from .models import may_speak
 
@@ -171,13 +173,14 @@ class RoomConsumer(JsonSocketConsumer):
         self.can_speak = media.get("can_speak")
         return media
 
-    async def _send_media_changed(self) -> None:
+    async def _send_media_changed(self, reason: str) -> None:
         media = await socket_database_sync_to_async(self._media_in_db)()
         if self.is_open and self.connected_to_room:
             if media is None:
                 await self.send_error("media_unavailable", "The media server is unavailable; try again shortly.")
             else:
-                await self.send_json({"type": "media_changed", "room_id": self.room_id, "media": media})
+                frame = {"type": "media_changed", "room_id": self.room_id, "reason": reason, "media": media}
+                await self.send_json(frame)
 
     async def _refuse(self, exc: DomainError, code: int) -> None:
         await self.send_error(exc.code, exc.message)
@@ -262,11 +265,14 @@ class RoomConsumer(JsonSocketConsumer):
             if participant["user"]["id"] == self.user.pk:
                 speak = may_speak(participant["role"], participant["muted_by_host"])
                 if speak != self.can_speak:
-                    await self._send_media_changed()
+                    await self._send_media_changed(events.MEDIA_ROLE)
 
     async def room_media_reset(self, event: dict[str, Any]) -> None:
+        reason = event.get("reason") or events.MEDIA_REPAIRED
+        if reason == events.MEDIA_PIN and self.can_speak:
+            return  # the stage does not use the mountpoint's pin
         if self.connected_to_room:
-            await self._send_media_changed()
+            await self._send_media_changed(reason)
 
     def _apply_to_roster(self, payload: dict[str, Any]) -> None:
         participant = payload.get("participant")

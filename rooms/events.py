@@ -56,7 +56,14 @@ def sockets_removed_on_commit(room_id: int, channel_names: list[str]) -> None:
     effects.send_to_channels_after_commit(channel_names, {"type": "room.removed", "room_id": room_id})
 
 
-def media_reset_on_commit(room_id: int) -> None:
-    """Every socket in the room gets ``media_changed`` with a fresh media object (its own
-    token), e.g. after the room's lost Janus room was recreated."""
-    effects.push_after_commit([(room_group_name(room_id), {"type": "room.media_reset", "room_id": room_id})])
+MEDIA_REPAIRED = "repaired"  # the room's lost Janus room was recreated: reconnect
+MEDIA_PIN = "pin"  # the mountpoint has a new pin: keep playing, use the new object next time
+MEDIA_ROLE = "role"  # the participant's can_speak changed: reconnect (stage <-> mountpoint)
+
+
+def media_reset_on_commit(room_id: int, *, reason: str = MEDIA_REPAIRED) -> None:
+    """The sockets in the room get ``media_changed`` (with ``reason``) and a fresh media object
+    (their own token): all of them after the room's lost Janus room was recreated
+    (``repaired``), those not on the stage after the mountpoint got a new pin (``pin``)."""
+    message = {"type": "room.media_reset", "room_id": room_id, "reason": reason}
+    effects.push_after_commit([(room_group_name(room_id), message)])

@@ -38,6 +38,9 @@ class Room(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # On Janus: the pin of the room's Streaming mountpoint (random, set at the start, replaced
+    # when the host removes someone: rooms.media.service, "pins"). Empty without Janus.
+    media_pin = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return self.title

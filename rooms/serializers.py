@@ -118,7 +118,10 @@ class MediaSerializer(serializers.Serializer):
     room = serializers.IntegerField(required=False, help_text="The AudioBridge room to join (stage members).")
     mountpoint = serializers.IntegerField(required=False, help_text="The Streaming mountpoint to watch (listeners).")
     pin = serializers.CharField(
-        required=False, help_text="The mountpoint's pin (listeners): send it as `pin` with the Streaming `watch`."
+        required=False,
+        help_text="The mountpoint's pin (listeners): send it as `pin` with the Streaming `watch`. Random per "
+        "room and replaced when the host removes someone: the room socket's `media_changed` (reason `pin`) "
+        "brings the new one; a watch refused with 457 means fetch this object again.",
     )
     can_speak = serializers.BooleanField(required=False)
     ice_servers = IceServerSerializer(many=True)

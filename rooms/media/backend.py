@@ -1,9 +1,10 @@
-"""Media backend settings: whether rooms run on Janus, the client, per-room secrets."""
+"""Media backend settings: whether rooms run on Janus, the client, per-room secrets and pins."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 
 from django.conf import settings
 
@@ -60,8 +61,6 @@ def mountpoint_secret(room_id: int) -> str:
     return _derived("streaming", room_id)
 
 
-def mountpoint_pin(room_id: int) -> str:
-    """The Streaming mountpoint's ``pin``: a viewer must send it with ``watch``. Only the room's
-    participants get it (in their media object), so a listener's token, which opens the whole
-    Streaming plugin, still watches only the mountpoints of rooms its holder is in."""
-    return _derived("streaming-pin", room_id)[:32]
+def new_pin() -> str:
+    """A fresh Streaming mountpoint pin (``Room.media_pin``; ``rooms.media.pins``)."""
+    return secrets.token_hex(16)

@@ -269,7 +269,7 @@ class PluginHandle:
         """Create a receive-only RTP mountpoint with one Opus audio stream listening on
         127.0.0.1 (a free port of the plugin's range); returns that port. With ``pin``, a viewer
         must send it with ``watch``. If the mountpoint exists already, returns its port (from
-        ``info``)."""
+        ``info``), after giving it ``pin`` if it had another."""
         try:
             data = self.request(
                 {
@@ -296,10 +296,27 @@ class PluginHandle:
             )
         except JanusError as exc:
             if exc.code == STREAMING_CANT_CREATE and self.streaming_exists(mountpoint=mountpoint):
+                if pin and (self.streaming_info(mountpoint=mountpoint, secret=secret) or {}).get("pin") != pin:
+                    self.streaming_set_pin(mountpoint=mountpoint, secret=secret, pin=pin)
                 return self.streaming_port(mountpoint=mountpoint, secret=secret)
             raise
         ports = (data.get("stream") or {}).get("ports") or []
         return int(ports[0]["port"])
+
+    def streaming_info(self, *, mountpoint: int, secret: str) -> dict[str, Any] | None:
+        """The mountpoint's ``info`` as its owner sees it (with ``secret``: its ``pin`` and
+        ports), or None if there is no such mountpoint."""
+        try:
+            return self.request({"request": "info", "id": mountpoint, "secret": secret}).get("info") or {}
+        except JanusError as exc:
+            if exc.code == STREAMING_NO_SUCH_MOUNTPOINT:
+                return None
+            raise
+
+    def streaming_set_pin(self, *, mountpoint: int, secret: str, pin: str) -> None:
+        """Replace the mountpoint's pin (``edit`` with ``new_pin``). Janus checks the pin on
+        ``watch`` only: viewers already watching keep receiving."""
+        self.request({"request": "edit", "id": mountpoint, "secret": secret, "new_pin": pin, "permanent": False})
 
     def streaming_exists(self, *, mountpoint: int) -> bool:
         try:

@@ -13,9 +13,10 @@
   detached when they may not speak; all their handles are detached when they are not in the
   live room any more. Idempotent (its task retries it).
 - ``media_check``: the periodic safety net (Celery beat): recreates a live room's lost Janus room,
-  mountpoint or forwarder and tells its sockets (``media_changed``, new tokens), prunes
-  ``allowed`` lists, and detaches every handle whose holder is no longer entitled to it (so a
-  listener who was removed and watches again with a still-valid token is cut off again).
+  mountpoint or forwarder and tells its sockets (``media_changed``, new tokens), gives a
+  mountpoint that missed its new pin the stored one (``rooms.media.pins``), prunes ``allowed``
+  lists, and detaches every handle whose holder is no longer entitled to it (a listener who left
+  and watches again, or a viewer who ``switch``-ed to another room's mountpoint).
 
 Who may speak (``can_speak``): host, co-hosts and speakers, unless muted by a host. A host mute
 takes the participant off the stage in Janus (their AudioBridge handle is detached and their
@@ -37,13 +38,13 @@ from .backend import (
     BACKEND_P2P,
     janus_client,
     janus_enabled,
-    mountpoint_pin,
     mountpoint_secret,
     public_url,
     room_secret,
 )
 from .backend import token_ttl_seconds as _ttl
 from .janus import AUDIOBRIDGE, AUDIOBRIDGE_NO_SUCH_ROOM, STREAMING, JanusClient, JanusError
+from .pins import REASON_PIN, room_pin, set_mountpoint_pin
 from .tokens import sign_token, token_expiry, token_holder
 
 logger = logging.getLogger("twitterclone.rooms.media")
@@ -59,10 +60,11 @@ def can_speak(participant: Participant | None) -> bool:
 # --- rooms ------------------------------------------------------------------------------------
 
 
-def _provision(client: JanusClient, room_id: int, description: str) -> None:
+def _provision(client: JanusClient, room_id: int, description: str, pin: str = "") -> None:
+    pin = pin or room_pin(room_id)
     with client.handle(STREAMING) as streaming:
         port = streaming.streaming_create_audio(
-            mountpoint=room_id, secret=mountpoint_secret(room_id), pin=mountpoint_pin(room_id), description=description
+            mountpoint=room_id, secret=mountpoint_secret(room_id), pin=pin, description=description
         )
     with client.handle(AUDIOBRIDGE) as bridge:
         secret = room_secret(room_id)
@@ -73,11 +75,12 @@ def _provision(client: JanusClient, room_id: int, description: str) -> None:
             bridge.audiobridge_rtp_forward(room=room_id, secret=secret, host=FORWARD_HOST, port=port)
 
 
-def media_room_provision(*, room_id: int, description: str = "") -> None:
-    """Creates (or completes) the room's AudioBridge room, mountpoint and forwarder.
-    Idempotent. Raises ``JanusUnavailable`` / ``JanusError`` when Janus cannot do it."""
+def media_room_provision(*, room_id: int, description: str = "", pin: str = "") -> None:
+    """Creates (or completes) the room's AudioBridge room, mountpoint (with ``pin``, by default
+    the room's stored one) and forwarder. Idempotent. Raises ``JanusUnavailable`` /
+    ``JanusError`` when Janus cannot do it."""
     with janus_client() as client:
-        _provision(client, room_id, description)
+        _provision(client, room_id, description, pin)
 
 
 def media_room_teardown(*, room_id: int) -> None:
@@ -130,7 +133,7 @@ def media_for(*, room_id: int, participant: Participant | None, user) -> dict[st
         media["room"] = room_id
     else:
         media["mountpoint"] = room_id
-        media["pin"] = mountpoint_pin(room_id)
+        media["pin"] = room_pin(room_id)
     return media
 
 
@@ -190,23 +193,47 @@ def media_participant_sync(*, room_id: int, user_id: int) -> None:
 # --- the periodic check ---------------------------------------------------------------------------
 
 
-def _room_exists(client: JanusClient, room_id: int) -> bool:
+LOST, WRONG_PIN, INTACT = "lost", "wrong_pin", "intact"
+
+
+def _room_state(client: JanusClient, room_id: int, pin: str) -> str:
+    """LOST (the AudioBridge room, mountpoint or forwarder is missing), WRONG_PIN (the mountpoint
+    does not have the stored pin) or INTACT."""
     with client.handle(AUDIOBRIDGE) as bridge:
         if not bridge.audiobridge_exists(room=room_id):
-            return False
+            return LOST
         forwarders = bridge.audiobridge_forwarders(room=room_id, secret=room_secret(room_id))
     with client.handle(STREAMING) as streaming:
-        if not streaming.streaming_exists(mountpoint=room_id):
-            return False
-    return bool(forwarders)
+        info = streaming.streaming_info(mountpoint=room_id, secret=mountpoint_secret(room_id))
+    if info is None or not forwarders:
+        return LOST
+    return INTACT if info.get("pin") == pin else WRONG_PIN
+
+
+def _handle_entitled(room_id: int, user_id: int, info: dict, people: dict[int, bool]) -> bool:
+    """May this handle (attached with a token naming ``user_id`` in ``room_id``) stay? Its holder
+    must be present; on the AudioBridge, allowed to speak; on the Streaming plugin, watching
+    nothing or that room's mountpoint: Janus 1.1.2's Streaming ``switch`` moves a viewer to any
+    mountpoint without checking its pin (janus_streaming.c, "switch"), so a viewer who switched
+    to another room's mountpoint is cut off here."""
+    if user_id not in people:
+        return False
+    plugin = info.get("plugin")
+    if plugin == AUDIOBRIDGE:
+        return people[user_id]
+    if plugin == STREAMING:
+        watching = (info.get("plugin_specific") or {}).get("mountpoint_id")
+        return watching is None or int(watching) == room_id
+    return True
 
 
 def media_check() -> dict[str, list]:
     """Repairs and enforcement for every live room (see the module docstring). Returns what it
-    did: ``{"repaired": [room ids], "detached": [(room id, user id, plugin)], ...}``."""
+    did: ``{"repaired": [room ids], "pins": [room ids whose mountpoint got its stored pin],
+    "detached": [(room id, user id, plugin)]}``."""
     from .. import events
 
-    result: dict[str, list] = {"repaired": [], "detached": []}
+    result: dict[str, list] = {"repaired": [], "pins": [], "detached": []}
     if not janus_enabled():
         return result
     entitled: dict[int, dict[int, bool]] = {}
@@ -215,28 +242,35 @@ def media_check() -> dict[str, list]:
         entitled.setdefault(room_id, {})[user_id] = may_speak(role, muted_by_host)
     from ..models import Room
 
-    for room_id in Room.objects.filter(state=RoomState.LIVE).values_list("id", flat=True):
+    pins = dict(Room.objects.filter(state=RoomState.LIVE).values_list("id", "media_pin"))
+    for room_id in pins:
         entitled.setdefault(room_id, {})
     with janus_client() as client:
         for room_id, people in entitled.items():
-            if not _room_exists(client, room_id):
+            pin = pins.get(room_id) or room_pin(room_id)
+            state = _room_state(client, room_id, pin)
+            if state == LOST:
                 logger.warning("Janus lost room %s; recreating it", room_id)
-                _provision(client, room_id, "")
+                _provision(client, room_id, "", pin)
                 result["repaired"].append(room_id)
-            else:
-                _revoke(client, room_id, None, keep={user for user, speak in people.items() if speak})
+                continue
+            if state == WRONG_PIN:
+                logger.warning("the mountpoint of room %s had another pin; giving it the stored one", room_id)
+                set_mountpoint_pin(client, room_id, pin)
+                result["pins"].append(room_id)
+            _revoke(client, room_id, None, keep={user for user, speak in people.items() if speak})
         for session_id, handle_id, info in client.admin_handles():
             holder = token_holder(info.get("token") or "")
             if holder is None:
                 continue  # our own backend's sessions, or not a room token
             room_id, user_id = holder
-            people = entitled.get(room_id, {})
-            allowed = user_id in people and (info.get("plugin") != AUDIOBRIDGE or people[user_id])
-            if not allowed:
+            if not _handle_entitled(room_id, user_id, info, entitled.get(room_id, {})):
                 client.admin_detach_handle(session_id, handle_id)
                 result["detached"].append((room_id, user_id, info.get("plugin")))
     for room_id in result["repaired"]:
         events.media_reset_on_commit(room_id)
+    for room_id in result["pins"]:
+        events.media_reset_on_commit(room_id, reason=REASON_PIN)
     return result
 
 

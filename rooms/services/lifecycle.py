@@ -103,11 +103,14 @@ def room_start(*, room: Room, by_user) -> Room:
 
 
 def _provision_media(room: Room) -> None:
+    from ..media.backend import new_pin
     from ..media.janus import JanusError
     from ..media.service import media_room_provision
 
+    room.media_pin = new_pin()
+    room.save(update_fields=["media_pin"])
     try:
-        media_room_provision(room_id=room.pk, description=room.title)
+        media_room_provision(room_id=room.pk, description=room.title, pin=room.media_pin)
     except JanusError as exc:
         logger.warning("room %s cannot start: Janus: %s", room.pk, exc)
         _teardown_media_quietly(room.pk)

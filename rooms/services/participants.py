@@ -91,20 +91,28 @@ def participant_leave(*, room: Room, user, reason: str = "left") -> None:
 def participants_remove_blocked(*, host, blocked) -> int:
     """``host`` blocked ``blocked``: if ``blocked`` is present in a live room ``host`` hosts, they
     leave it (``participant_left`` with reason ``removed``, their sockets closed, and on Janus
-    their handles detached). Called by ``social.services.block_create`` in its transaction.
+    their handles detached). On Janus, every live room of ``host`` that ``blocked`` has been in
+    (present or not) gets a new mountpoint pin, so what they hold cannot watch it again
+    (``rooms.media.pins``). Called by ``social.services.block_create`` in its transaction.
     Returns how many rooms they were removed from."""
+    from ..media.pins import pin_rotate_locked
+
     room_ids = list(
-        Participant.objects.present()
-        .filter(user_id=blocked.pk, room__host_id=host.pk, room__state=RoomState.LIVE)
+        Participant.objects.filter(user_id=blocked.pk, room__host_id=host.pk, room__state=RoomState.LIVE)
+        .order_by("room_id")
         .values_list("room_id", flat=True)
     )
     removed = 0
     for room_id in room_ids:
         room = lock_room(room_id)
+        if room.state != RoomState.LIVE or room.host_id != host.pk:
+            continue
         participant = present(room, blocked.pk)
-        if room.state == RoomState.LIVE and room.host_id == host.pk and participant is not None:
+        if participant is not None:
             leave_locked(room, participant, "removed")
             removed += 1
+        if room.state == RoomState.LIVE:
+            pin_rotate_locked(room)
     return removed
 
 

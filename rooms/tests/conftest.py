@@ -35,3 +35,20 @@ def room(host):
 @pytest.fixture
 def listeners(transactional_db):
     return [UserFactory(), UserFactory()]
+
+
+@pytest.fixture
+def peers():
+    """(loop, opened): a ``PeerLoop`` (rooms/tests/peer_loop.py) and a list of the peers to close
+    at the end."""
+    from rooms.tests.peer_loop import PeerLoop
+
+    loop = PeerLoop()
+    opened = []
+    yield loop, opened
+    for peer in opened:
+        try:
+            loop.run(peer.close(), timeout=10)
+        except Exception:
+            pass
+    loop.close()

@@ -9,7 +9,9 @@ host unmutes, and stand still again after the host mutes. Then the host makes th
 speaker: ``media_changed`` moves their page onto the stage, and once they unmute the host hears
 them in the mix (the host's own voice is never in its own mix, so only the new speaker can make
 the host's energy rise); the host mutes them, and ``media_changed`` takes their page back to the
-mountpoint, where they hear the host again. Tokens live 6 s here: the host's Janus session lasts the whole test
+mountpoint, where they hear the host again. The host blocks a third participant: the mountpoint
+gets a new pin and the listener's page takes it without reconnecting, still hearing. Tokens
+live 6 s here: the host's Janus session lasts the whole test
 because the page swaps in a fresh token (GET /media) before each one expires. Run it alone with
 
     .venv/bin/pytest rooms/tests/test_demo_janus_browser.py -q -s
@@ -67,8 +69,9 @@ def test_demo_page_on_janus_listener_hears_host_and_promotion_moves_to_stage(tmp
     migrate(env)
     tone = write_tone_wav(tmp_path / "tone.wav")
     with run_server(env, log_path=tmp_path / "server.log") as base, sync_api.sync_playwright() as playwright:
-        register(base, "alice")
+        alice = register(base, "alice")
         register(base, "bob")
+        carol = register(base, "carol")
         browser = launch(playwright, fake_audio=tone)
         try:
             host_page, listener_page = new_page(browser), new_page(browser)
@@ -143,11 +146,35 @@ def test_demo_page_on_janus_listener_hears_host_and_promotion_moves_to_stage(tmp
             print(f"host-muted speaker's energy rise on the mountpoint after the host unmuted: {rise:.3f}")
             assert rise >= HEARD, "back on the mountpoint, bob does not hear the host"
 
+            # The host removes (blocks) another listener: the mountpoint gets a new pin, and bob's
+            # page takes its new media object (media_changed, reason "pin") without reconnecting:
+            # the same Janus session and peer connection, still hearing the host.
+            api(base, carol, "POST", f"/api/v1/rooms/{room_id}/join")
+            listener_page.evaluate("window.__before = [window.demo.session.media.conn, window.demo.session.media.pc]")
+            old_pin = listener_page.evaluate("window.demo.session.media.media.pin")
+            api(base, alice, "POST", "/api/v1/users/carol/block")
+            listener_page.wait_for_function("window.demo.session.media.pinChanges === 1", timeout=15_000)
+            assert listener_page.evaluate("window.demo.session.media.media.pin") != old_pin
+            same = "window.__before[0] === window.demo.session.media.conn"
+            same += " && window.__before[1] === window.demo.session.media.pc"
+            assert listener_page.evaluate(same), "the listener reconnected on a pin change"
+            expect(listener_page.locator("#media-state")).to_have_text("listening")
+            rise = wait_for_energy_rise(listener_page, minimum=HEARD, timeout=20)
+            assert rise >= HEARD, "after the pin change bob does not hear the host"
+
             host_page.click("#end-room")
             expect(listener_page.locator("#connection")).to_have_text("room ended")
         finally:
             browser.close()
     print(f"Janus browser test took {time.monotonic() - started:.1f}s")
+
+
+def api(base: str, who: dict, method: str, path: str) -> None:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {who['access']}"}
+    response = httpx.request(method, f"{base}{path}", headers=headers, timeout=30)
+    assert response.status_code < 300, response.text
 
 
 def test_demo_page_retries_get_media_when_room_state_has_none(tmp_path, janus_server):

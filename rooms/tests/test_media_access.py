@@ -1,6 +1,6 @@
 """Per-room access to the listeners' mountpoints, against a real Janus: a listener's token opens
 the whole Streaming plugin (Janus signed tokens name plugins, not mountpoints), so each
-mountpoint has a pin (``rooms.media.backend.mountpoint_pin``) that only the room's participants
+mountpoint has a pin (random, ``Room.media_pin``: ``rooms.media.pins``) that only the room's participants
 get in their media object. A participant of room A cannot watch room B's mountpoint with its own
 token, neither with A's pin nor without one; with its own pin it watches A."""
 
@@ -14,7 +14,7 @@ pytest.importorskip("aiortc", reason="aiortc is in requirements-dev.txt")
 
 from accounts.tests.factories import UserFactory
 from rooms import services
-from rooms.media.backend import mountpoint_pin
+from rooms.models import Room
 from rooms.tests.factories import live_room
 from tests.janus_server import janus_settings
 from tests.media_peers import JanusPeerError, StreamingListener
@@ -35,8 +35,9 @@ def test_a_listener_watches_its_own_rooms_mountpoint_and_no_other(auth_client, o
     listener = UserFactory()
     services.participant_join(room=room_a, user=listener)
     media = auth_client(listener).get(f"/api/v1/rooms/{room_a.pk}/media").json()
-    assert media["mountpoint"] == room_a.pk and media["pin"] == mountpoint_pin(room_a.pk)
-    assert mountpoint_pin(room_b.pk) != media["pin"]
+    pin_a, pin_b = (Room.objects.get(pk=room.pk).media_pin for room in (room_a, room_b))
+    assert media["mountpoint"] == room_a.pk and media["pin"] == pin_a and len(pin_a) == 32
+    assert pin_b != pin_a
 
     async def watch(mountpoint: int, pin: str | None) -> None:
         peer = StreamingListener(url=media["url"], token=media["token"], mountpoint=mountpoint, pin=pin)

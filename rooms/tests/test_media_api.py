@@ -16,7 +16,7 @@ from accounts.tests.factories import UserFactory
 from deploy.janus_config import free_port
 from rooms import services
 from rooms.media import service as media
-from rooms.media.backend import mountpoint_pin, mountpoint_secret, room_secret
+from rooms.media.backend import mountpoint_secret, room_secret
 from rooms.media.janus import AUDIOBRIDGE, STREAMING, JanusClient, JanusConfig
 from rooms.media.tokens import token_holder
 from rooms.models import Participant, Role, Room, RoomState
@@ -52,6 +52,12 @@ def janus_room_exists(janus, room_id: int) -> bool:
 def janus_mountpoint_exists(janus, room_id: int) -> bool:
     with admin_client(janus) as client, client.handle(STREAMING) as streaming:
         return streaming.streaming_exists(mountpoint=room_id)
+
+
+def mountpoint_pin(janus, room_id: int) -> str | None:
+    """The pin Janus holds for the room's mountpoint (``info`` with the mountpoint's secret)."""
+    with admin_client(janus) as client, client.handle(STREAMING) as streaming:
+        return (streaming.streaming_info(mountpoint=room_id, secret=mountpoint_secret(room_id)) or {}).get("pin")
 
 
 def allowed_holders(janus, room_id: int) -> set[int]:
@@ -198,7 +204,8 @@ def test_media_objects_for_stage_and_listeners(auth_client, on_janus):
     listener_media = auth_client(listener).get(media_url(room)).json()
     assert listener_media["plugin"] == "janus.plugin.streaming" and listener_media["mountpoint"] == room.pk
     assert listener_media["can_speak"] is False and "room" not in listener_media
-    assert listener_media["pin"] == mountpoint_pin(room.pk) and "pin" not in host_media
+    assert listener_media["pin"] == mountpoint_pin(on_janus, room.pk) and "pin" not in host_media
+    assert listener_media["pin"] == Room.objects.get(pk=room.pk).media_pin
     assert token_holder(listener_media["token"]) == (room.pk, listener.pk)
     assert allowed_holders(on_janus, room.pk) == {room.host.pk}  # a listener never enters the ACL
     # A host-muted speaker listens through the mountpoint until the mute is lifted.
@@ -274,6 +281,7 @@ async def test_room_state_carries_media_and_a_promotion_sends_media_changed(on_j
         assert state["media"]["plugin"] == "janus.plugin.streaming" and state["media"]["mountpoint"] == room.pk
         await database_sync_to_async(services.speaker_add)(room=room, by_user=room.host, target_user=listener)
         changed = await _recv_type(communicator, "media_changed")
+        assert changed["reason"] == "role"
         assert changed["media"]["plugin"] == "janus.plugin.audiobridge" and changed["media"]["room"] == room.pk
         assert changed["media"]["can_speak"] is True
         assert token_holder(changed["media"]["token"]) == (room.pk, listener.pk)
@@ -290,7 +298,7 @@ async def test_room_state_carries_media_and_a_promotion_sends_media_changed(on_j
         await database_sync_to_async(media.media_room_teardown)(room_id=room.pk)
         await database_sync_to_async(media.media_check)()
         changed = await _recv_type(communicator, "media_changed")
-        assert changed["media"]["mountpoint"] == room.pk
+        assert changed["media"]["mountpoint"] == room.pk and changed["reason"] == "repaired"
     finally:
         await communicator.disconnect()
         await database_sync_to_async(services.room_end)(room=room, by_user=room.host)

@@ -5,7 +5,9 @@
 //   the track switched off plus AudioBridge `configure {muted}`;
 // - as a listener: the Streaming mountpoint: watch, answer Janus's offer receive-only, `start`.
 // media_changed (promotion, demotion, host mute or its lift, a recreated Janus room) replaces the
-// connection with one for the new object. The token is refreshed (GET /media) before it expires.
+// connection with one for the new object; with reason "pin" (the host removed someone, so the
+// mountpoint has a new pin) a listener that is watching keeps playing and keeps the new object
+// (and token) for its next watch. The token is refreshed (GET /media) before it expires.
 // Defines JanusMedia; uses JanusConnection (janus-client.js).
 "use strict";
 
@@ -22,6 +24,8 @@ class JanusMedia {
     this.localStream = null;
     this.refreshTimer = null;
     this.tokenRefreshes = 0; // tokens swapped on the open connection (for tests and the curious)
+    this.pinChanges = 0; // media_changed "pin" taken without reconnecting (likewise)
+    this.state = "idle"; // connecting, stage, listening, failed, disconnected
     this.closed = false;
   }
 
@@ -31,7 +35,15 @@ class JanusMedia {
     await this.connect(this.media);
   }
 
-  async changed(media) {
+  async changed(media, reason) {
+    const watching = this.state === "listening" || this.state === "connecting";
+    if (reason === "pin" && media.plugin === STREAMING && this.media?.plugin === STREAMING && watching) {
+      this.media = media; // a watch still in flight with the old pin is retried by connect()
+      this.conn?.setToken(media.token);
+      this.pinChanges += 1;
+      this.scheduleRefresh(media);
+      return;
+    }
     this.media = media;
     await this.connect(media);
   }
@@ -69,9 +81,10 @@ class JanusMedia {
     return this.conn !== null && this.conn.plugin === AUDIOBRIDGE;
   }
 
-  async connect(media) {
+  async connect(media, retried = false) {
     this.hangUp();
     if (this.closed) return;
+    this.state = "connecting";
     const stage = media.plugin === AUDIOBRIDGE;
     const conn = new JanusConnection(media.url, media.token, {
       log: (text) => this.room.log(text),
@@ -91,11 +104,14 @@ class JanusMedia {
       await conn.attach(media.plugin);
       if (stage) await this.joinStage(conn, pc, media);
       else await this.watch(conn, pc, media);
-      this.room.setMediaState(stage ? "stage" : "listening");
+      this.state = stage ? "stage" : "listening";
+      this.room.setMediaState(this.state);
       this.room.log(stage ? "on the stage (Janus AudioBridge)" : "listening (Janus Streaming)");
     } catch (error) {
-      this.room.setMediaState("failed");
       this.room.log(`Janus: ${error.message}`);
+      if (!retried && this.media !== media && !this.closed) return this.connect(this.media, true);
+      this.state = "failed";
+      this.room.setMediaState("failed");
     }
     this.scheduleRefresh(media);
   }
@@ -134,6 +150,7 @@ class JanusMedia {
   onHangup(conn, reason) {
     if (conn !== this.conn) return;
     this.room.log(`Janus hung up: ${reason}`);
+    this.state = "disconnected";
     this.room.setMediaState("disconnected");
   }
 

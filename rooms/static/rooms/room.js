@@ -73,7 +73,7 @@ class RoomSession {
         await this.useMedia(frame.media);
         break;
       case "media_changed":
-        if (this.media && frame.media?.backend === "janus") await this.media.changed(frame.media);
+        if (this.media && frame.media?.backend === "janus") await this.media.changed(frame.media, frame.reason);
         else await this.useMedia(frame.media);
         break;
       case "participant_joined":
