@@ -38,6 +38,9 @@ Printed (with the load average: the machine may be shared):
   its room socket; ICE consent expiries; the datagrams the kernel dropped on the listeners'
   sockets because a process fell behind (/proc/net/udp).
 
+Code: this script (the run: Janus, the server, the host, the window), ``bench/rooms_media_workers.py``
+(the listener processes), ``bench/rooms_media_report.py`` (the figures and the printout).
+
 Diagnosis: ``BENCH_AIOICE_LOG=/path`` logs every STUN message of each listener process to
 ``/path.<pid>``; ``BENCH_JANUS_LOG=/path`` keeps Janus's log (``BENCH_JANUS_DEBUG=4`` for more).
 """
@@ -46,11 +49,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import collections
 import contextlib
 import multiprocessing
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -59,180 +60,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-from bench.media_listener import LOUD  # noqa: E402
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-# --- Janus process figures ----------------------------------------------------------------------
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (fields 14 and 15 of /proc/<pid>/stat), in seconds."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def rss_mib(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(fraction * len(values)))] if values else float("nan")
-
-
-# --- peers --------------------------------------------------------------------------------------
-
-
-async def open_room_socket(ws_base: str, token: str):
-    """The room socket and the media object of its ``room_state``; a task keeps reading the
-    socket (participant_joined for everyone else) so the server never waits on us."""
-    import json
-
-    from websockets.asyncio.client import connect
-
-    ws = await connect(ws_base + token, max_queue=None, open_timeout=60)
-    while True:
-        frame = json.loads(await asyncio.wait_for(ws.recv(), 60))
-        if frame["type"] == "room_state":
-            break
-    if not frame.get("media"):
-        raise RuntimeError(f"room_state without media: {frame}")
-
-    async def drain() -> None:
-        with contextlib.suppress(Exception):
-            async for _ in ws:
-                pass
-
-    return ws, frame["media"], asyncio.ensure_future(drain())
-
-
-async def listener_worker(base: str, room_id: int, people: list[tuple[int, str]], args, control, results) -> None:
-    import httpx
-
-    from bench.media_listener import ConsentCounter, CountingListener, LoopLag, udp_socket_figures, use_rfc7675_consent
-
-    consent = ConsentCounter()
-    consent.install()
-    if not args.strict_consent:
-        use_rfc7675_consent()
-    if os.environ.get("BENCH_AIOICE_LOG"):  # diagnosis: every STUN message of this process's peers
-        import logging
-
-        handler = logging.FileHandler(f"{os.environ['BENCH_AIOICE_LOG']}.{os.getpid()}")
-        handler.setFormatter(logging.Formatter("%(created).3f %(name)s %(message)s"))
-        logging.getLogger("aioice").setLevel(logging.DEBUG)
-        logging.getLogger("aioice.ice").setLevel(logging.DEBUG)
-        logging.getLogger("aioice").addHandler(handler)
-        logging.getLogger("aioice.ice").addHandler(handler)
-    lag = LoopLag()
-    lag.start()
-    # One HTTP client for every listener of this process (no pool limit: each holds a long poll).
-    http = httpx.AsyncClient(
-        timeout=httpx.Timeout(10.0, read=40.0),
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=None),
-    )
-    ws_base = base.replace("http", "ws", 1) + f"/ws/rooms/{room_id}/?token="
-    semaphore = asyncio.Semaphore(args.join_concurrency)
-    entries: list[dict] = []
-
-    async def join(user_id: int, token: str) -> None:
-        entry = {"user": user_id, "error": None, "peer": None, "ws": None, "drain": None, "started": None}
-        entries.append(entry)
-        async with semaphore:
-            entry["started"] = time.monotonic()
-            try:
-                entry["ws"], media, entry["drain"] = await open_room_socket(ws_base, token)
-                entry["room_state"] = time.monotonic()
-                peer = CountingListener(
-                    url=media["url"],
-                    token=media["token"],
-                    mountpoint=media["mountpoint"],
-                    pin=media.get("pin"),
-                    http=http,
-                    sample_every=args.sample_every,
-                    fast_path=not args.no_fast_path,
-                )
-                entry["peer"] = peer
-                await peer.watch(timeout=60)
-            except Exception as exc:  # reported, not raised: one failed join is a figure
-                entry["error"] = f"{type(exc).__name__}: {exc}"[:200]
-                return
-        deadline = entry["started"] + args.join_timeout
-        while not peer.loud_at and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-
-    joins = [asyncio.ensure_future(join(user_id, token)) for user_id, token in people]
-    await asyncio.gather(*joins)
-    results.put(("joined", os.getpid(), len(people)))
-    # The parent opens the measurement window once every worker has joined.
-    window_start = await asyncio.to_thread(control["start"].get)
-    cpu_start = sum(os.times()[:2])
-    window_end = await asyncio.to_thread(control["end"].get)
-    cpu_window = sum(os.times()[:2]) - cpu_start
-    sockets = udp_socket_figures()
-    report = [entry_report(entry, window_start, window_end) for entry in entries]
-    process = {
-        "cpu_total": sum(os.times()[:2]),
-        "cpu_window": cpu_window,
-        "lag": lag.between(window_start, window_end),
-        "consent_expired": consent.expired,
-        "sockets": sockets,
-        "listeners": len(entries),
-    }
-    results.put(("report", os.getpid(), report, process))
-    lag.task.cancel()
-    for entry in entries:
-        with contextlib.suppress(Exception):
-            if entry["peer"] is not None:
-                await asyncio.wait_for(entry["peer"].close(), 5)
-        with contextlib.suppress(Exception):
-            if entry["ws"] is not None:
-                await entry["ws"].close()
-        if entry["drain"] is not None:
-            entry["drain"].cancel()
-    await http.aclose()
-
-
-def entry_report(entry: dict, window_start: float, window_end: float) -> dict:
-    """One listener's figures: plain data for the parent (times relative to its join start)."""
-    peer = entry["peer"]
-    started = entry["started"] or 0.0
-    report = {"error": entry["error"], "connected": False, "state": "none", "phases": {}, "hangup": None}
-    report["ws_closed"] = entry["ws"] is not None and entry["ws"].close_code is not None
-    if "room_state" in entry:
-        report["phases"]["room_state"] = entry["room_state"] - started
-    if peer is None:
-        return report
-    report.update(peer.window(window_start, window_end))
-    report["phases"].update({name: at - started for name, at in peer.phases.items()})
-    report["connected"] = peer.connected
-    report["state"] = peer.pc.connectionState
-    report["hangup"] = peer.janus.hangup_reason
-    report["states"] = [(at - started, state) for at, state in peer.states]
-    return report
-
-
-def worker_main(base: str, room_id: int, people: list[tuple[int, str]], args, control, results) -> None:
-    import logging
-
-    logging.basicConfig(level=logging.ERROR)
-    for name in ("httpx", "aioice", "aiortc"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    try:
-        asyncio.run(listener_worker(base, room_id, people, args, control, results))
-    except Exception as exc:
-        results.put(("failed", os.getpid(), f"{type(exc).__name__}: {exc}"))
-
-
-# --- the run ------------------------------------------------------------------------------------
+from bench.rooms_media_report import cpu_seconds, print_figures, rss_mib, thread_count  # noqa: E402
+from bench.rooms_media_workers import open_room_socket, worker_main  # noqa: E402
 
 
 def prepare(env: dict[str, str], count: int) -> list[tuple[int, str]]:
@@ -391,107 +220,6 @@ def measure(loop, args, base, room_id, listeners, janus_pid, baseline_rss) -> li
         loads=(load_before, load_window),
     )
     return [e["error"] for e in entries if e["error"]]
-
-
-def thread_count(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("Threads:"):
-                return int(line.split()[1])
-    return 0
-
-
-def spread(values: list[float], scale: float = 1.0, unit: str = "") -> str:
-    if not values:
-        return "n=0"
-    return (
-        f"p50 {percentile(values, 0.5) * scale:.0f}{unit}  p99 {percentile(values, 0.99) * scale:.0f}{unit}  "
-        f"max {max(values) * scale:.0f}{unit}  (n={len(values)})"
-    )
-
-
-JOIN_PHASES = (
-    ("room_state", "socket open -> room_state"),
-    ("answered", "-> Janus watch + SDP answer sent"),
-    ("connected", "-> ICE + DTLS connected"),
-    ("first_packet", "-> first RTP packet"),
-    ("first_loud", "-> first loud sampled packet"),
-)
-
-
-def print_figures(
-    args, entries, processes, *, window, join_seconds, janus_cpu, janus_rss, janus_threads, baseline_rss, loads
-):
-    n = len(entries)
-    connected = sum(1 for e in entries if e["connected"])
-    receiving = sum(1 for e in entries if e.get("loud", 0) > 0)
-    steady = sum(1 for e in entries if e.get("loud", 0) > 0 and e.get("every_second"))
-    pps = statistics.fmean(e.get("packets", 0) / max(e.get("seconds", 0), 1) for e in entries) if entries else 0.0
-
-    def share(k: int) -> str:
-        return f"{k}/{n} ({k / max(n, 1):.0%})"
-
-    print(
-        f"load average (1 min) at the joins' start {loads[0][0]:.1f}, at the window's end {loads[1][0]:.1f} (2 cores)"
-    )
-    print(f"listeners: {n} in {len(processes)} processes, joined in {join_seconds:.1f} s; window {window:.1f} s")
-    print(
-        "receiving audio = SRTP packets from Janus in the window and at least one of them, decoded (one packet in "
-        f"{args.sample_every}, every one until the first loud), at RMS >= {LOUD:.0f} (the tone is ~8500)"
-    )
-    print(
-        f"connected: {share(connected)}   receiving audio: {share(receiving)}   "
-        f"receiving in every second of the window: {share(steady)}"
-    )
-    print(f"RTP packets per listener per second: {pps:.1f} (50 = every 20 ms packet)")
-    latencies = [e["phases"]["first_loud"] for e in entries if "first_loud" in e["phases"]]
-    print(f"join latency (socket open -> first loud packet): {spread(latencies, 1000, ' ms')}")
-    previous = None
-    for phase, label in JOIN_PHASES:
-        steps = [
-            e["phases"][phase] - (e["phases"][previous] if previous else 0.0)
-            for e in entries
-            if phase in e["phases"] and (previous is None or previous in e["phases"])
-        ]
-        print(f"  {label}: {spread(steps, 1000, ' ms')}")
-        previous = phase
-    print(
-        f"Janus CPU: {janus_cpu:.1f}% of one core ({janus_cpu / max(n, 1):.3f}% per listener); RSS {janus_rss:.1f} MiB "
-        f"({(janus_rss - baseline_rss) * 1024 / max(n, 1):.0f} KiB per listener over the speaker-only "
-        f"{baseline_rss:.1f} MiB); {janus_threads} threads"
-    )
-    cpu_total = sum(p["cpu_total"] for p in processes)
-    cpu_window = sum(p["cpu_window"] for p in processes) / window * 100
-    packets = sum(e.get("packets", 0) / max(e.get("seconds", 0), 1) for e in entries) * window
-    cpu_per_packet = sum(p["cpu_window"] for p in processes) / max(packets, 1) * 1e6
-    print(
-        f"listener processes' CPU: {cpu_total:.1f} s over the whole run; in the window {cpu_window:.0f}% of one core "
-        f"({cpu_window / max(n, 1):.2f}% per listener, {cpu_per_packet:.0f} us per received RTP packet)"
-    )
-    lags = [lag for p in processes for lag in p["lag"]]
-    print(f"listener event loop lag in the window: {spread(lags, 1000, ' ms')}")
-    dropped = [e for e in entries if not e["connected"] or e.get("loud", 0) == 0]
-    if dropped:
-        reasons = collections.Counter(
-            f"state={e['state']} janus={e['hangup'] or '-'} socket={'closed' if e['ws_closed'] else 'open'}"
-            + (f" error={e['error'][:60]}" if e["error"] else "")
-            for e in dropped
-        )
-        print(
-            f"not receiving or not connected: {len(dropped)}: "
-            + "; ".join(f"{k} x{v}" for k, v in reasons.most_common())
-        )
-    expired = sum(p["consent_expired"] for p in processes)
-    rule = (
-        "aioice's: 6 checks in a row unanswered within 500 ms" if args.strict_consent else "RFC 7675: 30 s unanswered"
-    )
-    print(f"ICE consent expired ({rule}; the listener closed its connection): {expired}")
-    drops = sum(p["sockets"]["drops"] for p in processes)
-    queued = sum(p["sockets"]["queued_bytes"] for p in processes)
-    print(
-        f"listener UDP sockets: {sum(p['sockets']['sockets'] for p in processes)}, datagrams the kernel dropped "
-        f"(receive queue full: a listener process fell behind): {drops}, queued at the window's end: {queued} bytes"
-    )
 
 
 def main() -> None:
