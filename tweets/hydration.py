@@ -3,13 +3,18 @@ and mentions) and the ids of the tweets it embeds, read for a whole page in one 
 (``cache.get_many``).
 
 An entry is ``(author_id, created_at, edited_at, quote_of_id, retweet_of_id, hashtags,
-mentions)``. It is only used when its author, creation and edit times equal those of the row
+mentioned user ids)``. It is only used when its author, creation and edit times equal those of the row
 the page just read, so an edit (which sets ``edited_at``), a deleted tweet, or an id reused by
 another database can never show stale data, even if an invalidation was lost. The services
 delete the entry besides, on edit, delete and moderation's hide/unhide
 (``hydration_invalidate``). What may change without touching the tweet row (the author's
 profile and suspension, counts, visibility, hidden state, the viewer's own state) is never
-cached: each page reads it from PostgreSQL (``tweets.visibility`` joins the author).
+cached: each page reads it from PostgreSQL (``tweets.visibility`` joins the author). That
+includes a mentioned user's username (a superuser may rename a user, which touches no tweet
+row): an entry keeps the mentioned users' ids only, and ``hydrate`` reads their current
+usernames with the page, from the authors the page already loaded, else in one query
+(``_usernames``) only when a mentioned user is not among them. A mentioned user who no
+longer exists is left out.
 
 When the cache is unavailable, every tweet is a miss: the page reads PostgreSQL, as it would
 on a cold cache, and nothing fails.
@@ -63,7 +68,7 @@ class Hydration:
 
 
 def _key(tweet_id: int) -> str:
-    return f"tw:hyd:{tweet_id}"
+    return f"tw:hyd2:{tweet_id}"  # (2: mentions as user ids; "tw:hyd:" entries held usernames)
 
 
 def _stamp(tweet: Tweet) -> tuple:
@@ -75,14 +80,18 @@ def _ids_sql(count: int) -> str:
     return ", ".join(["%s"] * count)
 
 
-def _load(tweet_ids: Sequence[int]) -> dict[int, Hydration]:
-    """Hashtags and mentions of these tweets from the database (two queries)."""
-    hashtags: dict[int, list[str]] = {tweet_id: [] for tweet_id in tweet_ids}
-    mentions: dict[int, list[dict]] = {tweet_id: [] for tweet_id in tweet_ids}
+def _match(ids: Sequence[int]) -> tuple[str, list]:
     if connection.vendor == "postgresql":
-        match, params = "= ANY(%s)", [list(tweet_ids)]
-    else:
-        match, params = f"IN ({_ids_sql(len(tweet_ids))})", list(tweet_ids)
+        return "= ANY(%s)", [list(ids)]
+    return f"IN ({_ids_sql(len(ids))})", list(ids)
+
+
+def _load(tweet_ids: Sequence[int], usernames: dict[int, str]) -> dict[int, tuple[list[str], tuple[int, ...]]]:
+    """Hashtags and mentioned user ids of these tweets from the database (two queries); the
+    mentioned users' usernames, read with them, go into ``usernames``."""
+    hashtags: dict[int, list[str]] = {tweet_id: [] for tweet_id in tweet_ids}
+    mentions: dict[int, list[int]] = {tweet_id: [] for tweet_id in tweet_ids}
+    match, params = _match(tweet_ids)
     with statement_cursor() as cursor:
         cursor.execute(
             f"SELECT link.tweet_id, tag.name FROM {TweetHashtag._meta.db_table} link "  # noqa: S608 - table names only
@@ -99,26 +108,60 @@ def _load(tweet_ids: Sequence[int]) -> dict[int, Hydration]:
             params,
         )
         for tweet_id, user_id, username in cursor.fetchall():
-            mentions[tweet_id].append({"id": user_id, "username": username})
-    return {tweet_id: Hydration(hashtags[tweet_id], mentions[tweet_id]) for tweet_id in tweet_ids}
+            mentions[tweet_id].append(user_id)
+            usernames[user_id] = username
+    return {tweet_id: (hashtags[tweet_id], tuple(mentions[tweet_id])) for tweet_id in tweet_ids}
+
+
+def _usernames(user_ids: Sequence[int]) -> dict[int, str]:
+    """The current usernames of these users (one query); a deleted user is left out."""
+    match, params = _match(user_ids)
+    with statement_cursor() as cursor:
+        cursor.execute(f"SELECT id, username FROM {User._meta.db_table} WHERE id {match}", params)  # noqa: S608
+        return dict(cursor.fetchall())
+
+
+_AUTHOR_FIELD = Tweet._meta.get_field("author")
 
 
 def hydrate(tweets: Iterable[Tweet]) -> dict[int, Hydration]:
     """The hydration of each tweet (by id): one cache round trip, then one database read and
-    one cache write for the misses (two queries, whatever their number)."""
+    one cache write for the misses (two queries, whatever their number), and one query for the
+    usernames of mentioned users who are neither authors on the page nor read with the misses."""
     by_id = {tweet.pk: tweet for tweet in tweets}
     if not by_id:
         return {}
-    result: dict[int, Hydration] = {}
+    found: dict[int, tuple] = {}
     stamps: dict[int, tuple] = {}
     for tweet_id, tweet in by_id.items():
         stamp = stamps[tweet_id] = _stamp(tweet)
         entry = _local.get(tweet_id)
         if entry is not None and entry[:5] == stamp:
-            result[tweet_id] = Hydration(entry[5], entry[6])
-    if len(result) == len(by_id):
-        return result
-    keys = {_key(tweet_id): tweet_id for tweet_id in by_id if tweet_id not in result}
+            found[tweet_id] = entry
+    usernames: dict[int, str] = {}
+    if len(found) < len(by_id):
+        _read_shared_and_misses(by_id, stamps, found, usernames)
+    for tweet in by_id.values():
+        author = _AUTHOR_FIELD.get_cached_value(tweet, None)
+        if author is not None and "username" in author.__dict__:
+            usernames[author.pk] = author.username
+    unknown = {user_id for entry in found.values() for user_id in entry[6]} - usernames.keys()
+    if unknown:
+        usernames.update(_usernames(sorted(unknown)))
+    return {
+        tweet_id: Hydration(
+            entry[5], [{"id": user_id, "username": usernames[user_id]} for user_id in entry[6] if user_id in usernames]
+        )
+        for tweet_id, entry in found.items()
+    }
+
+
+def _read_shared_and_misses(
+    by_id: dict[int, Tweet], stamps: dict[int, tuple], found: dict[int, tuple], usernames: dict[int, str]
+) -> None:
+    """Fills ``found`` with the entries of the tweets it lacks: from the shared cache, else from
+    the database (then written to the cache); both kept in this process."""
+    keys = {_key(tweet_id): tweet_id for tweet_id in by_id if tweet_id not in found}
     try:
         cached = cache.get_many(list(keys))
     except Exception:
@@ -127,21 +170,23 @@ def hydrate(tweets: Iterable[Tweet]) -> dict[int, Hydration]:
     for key, entry in (cached or {}).items():
         tweet_id = keys[key]
         if entry[:5] == stamps[tweet_id]:
-            result[tweet_id] = Hydration(entry[5], entry[6])
+            found[tweet_id] = entry
             _keep_local(tweet_id, entry)
-    missing = [tweet_id for tweet_id in by_id if tweet_id not in result]
-    if missing:
-        loaded = _load(missing)
-        result.update(loaded)
-        entries = {tweet_id: (*stamps[tweet_id], item.hashtags, item.mentions) for tweet_id, item in loaded.items()}
-        if cached is not None:
-            try:
-                cache.set_many({_key(tweet_id): entry for tweet_id, entry in entries.items()}, CACHE_SECONDS)
-            except Exception:
-                logger.warning("cache unavailable for tweet hydration", exc_info=True)
-        for tweet_id, entry in entries.items():
-            _keep_local(tweet_id, entry)
-    return result
+    missing = [tweet_id for tweet_id in by_id if tweet_id not in found]
+    if not missing:
+        return
+    entries = {
+        tweet_id: (*stamps[tweet_id], hashtags, mentioned)
+        for tweet_id, (hashtags, mentioned) in _load(missing, usernames).items()
+    }
+    found.update(entries)
+    if cached is not None:
+        try:
+            cache.set_many({_key(tweet_id): entry for tweet_id, entry in entries.items()}, CACHE_SECONDS)
+        except Exception:
+            logger.warning("cache unavailable for tweet hydration", exc_info=True)
+    for tweet_id, entry in entries.items():
+        _keep_local(tweet_id, entry)
 
 
 def hydration_invalidate(tweet_ids: Iterable[int]) -> None:

@@ -55,7 +55,7 @@ def _hydration_queries(queries):
 
 def test_a_warm_cache_spares_the_hashtag_and_mention_queries(world):
     page_ids = [*(tweet.pk for tweet in world["tweets"]), world["quote"].pk]
-    cache.delete_many([f"tw:hyd:{pk}" for pk in page_ids])  # only the hydration goes cold
+    cache.delete_many([hydration._key(pk) for pk in page_ids])  # only the hydration goes cold
     hydration.forget_local()
     with CaptureQueriesContext(connection) as cold_queries:
         cold = world["client"].get(HOME).json()
@@ -64,7 +64,9 @@ def test_a_warm_cache_spares_the_hashtag_and_mention_queries(world):
     assert warm == cold
     assert len(_hydration_queries(cold_queries)) == 2
     assert _hydration_queries(warm_queries) == []
-    assert len(warm_queries) == len(cold_queries) - 2
+    # Warm, the mentioned user (not an author on the page) costs one query: their username now.
+    assert len(warm_queries) == len(cold_queries) - 1
+    assert sum("username" in q["sql"] and "tweets_" not in q["sql"] for q in warm_queries) == 1
     first = {item["id"]: item for item in warm["results"]}[world["tweets"][0].pk]
     assert first["hashtags"] == ["tag0"] and first["mentions"] == [
         {"id": world["friend"].pk, "username": world["friend"].username}
@@ -83,26 +85,26 @@ def test_an_edit_shows_at_once_with_a_warm_cache(world, user):
 
 def test_an_entry_that_predates_an_edit_is_ignored_even_if_invalidation_was_lost(world, user):
     tweet = world["tweets"][1]
-    stale = cache.get(f"tw:hyd:{tweet.pk}")
+    stale = cache.get(hydration._key(tweet.pk))
     assert stale is not None and stale[5] == ["tag1"]
     services.tweet_edit(tweet=tweet, actor=world["author"], text="#edited")
-    cache.set(f"tw:hyd:{tweet.pk}", stale)  # as if a reader had put the old entry back
+    cache.set(hydration._key(tweet.pk), stale)  # as if a reader had put the old entry back
     assert home_items(world["client"])[tweet.pk]["hashtags"] == ["edited"]
 
 
 def test_an_entry_of_another_tweet_with_the_same_id_is_ignored(world):
     tweet = world["tweets"][2]
-    entry = list(cache.get(f"tw:hyd:{tweet.pk}"))
+    entry = list(cache.get(hydration._key(tweet.pk)))
     entry[1] -= 3600  # another tweet that had this id (another database, a restored backup)
     entry[5] = ["someone_elses"]
-    cache.set(f"tw:hyd:{tweet.pk}", tuple(entry))
+    cache.set(hydration._key(tweet.pk), tuple(entry))
     assert home_items(world["client"])[tweet.pk]["hashtags"] == ["tag2"]
 
 
 def test_a_deleted_tweet_leaves_every_page_and_its_entry(world):
     tweet = world["tweets"][0]
     services.tweet_delete(tweet=tweet, actor=world["author"])
-    assert cache.get(f"tw:hyd:{tweet.pk}") is None
+    assert cache.get(hydration._key(tweet.pk)) is None
     items = home_items(world["client"])
     assert tweet.pk not in items
     assert items[world["quote"].pk]["quote_of"] is None
@@ -145,6 +147,36 @@ def test_a_profile_change_shows_at_once_with_a_warm_cache(world):
     assert items[world["quote"].pk]["quote_of"]["author"]["display_name"] == "Renamed"
 
 
+def test_a_mentioned_user_renamed_shows_the_new_username_with_warm_caches(world):
+    # A rename (a superuser, in the admin) touches no tweet row: neither this process's entries
+    # nor the shared ones may keep the old name.
+    friend, tweet = world["friend"], world["tweets"][0]
+    assert tweet.pk in hydration._local and cache.get(hydration._key(tweet.pk)) is not None
+    type(friend).objects.filter(pk=friend.pk).update(username="renamed_friend")
+    assert home_items(world["client"])[tweet.pk]["mentions"] == [{"id": friend.pk, "username": "renamed_friend"}]
+    hydration.forget_local()  # the shared entry alone
+    assert home_items(world["client"])[tweet.pk]["mentions"] == [{"id": friend.pk, "username": "renamed_friend"}]
+
+
+def test_a_mentioned_author_on_the_page_costs_no_username_query(world, user):
+    author = world["author"]
+    tweet = services.tweet_create(author=author, text=f"hi @{author.username}")
+    home_items(world["client"])
+    cache.delete_many([hydration._key(t.pk) for t in world["tweets"]])  # only the new tweet is warm
+    hydration.forget_local()
+    Tweet.objects.filter(pk__in=[t.pk for t in world["tweets"]]).delete()
+    with CaptureQueriesContext(connection) as queries:
+        items = home_items(world["client"])
+    assert items[tweet.pk]["mentions"] == [{"id": author.pk, "username": author.username}]
+    assert not any("username" in q["sql"] and "tweets_" not in q["sql"] for q in queries)
+
+
+def test_a_mentioned_user_deleted_leaves_the_mentions(world):
+    friend, tweet = world["friend"], world["tweets"][0]
+    type(friend).objects.filter(pk=friend.pk).delete()
+    assert home_items(world["client"])[tweet.pk]["mentions"] == []
+
+
 def test_pages_still_render_when_the_cache_is_down(world, caplog):
     dead = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
     hydration.forget_local()  # (else this process's entries answer without the shared cache)
@@ -160,7 +192,7 @@ def test_hydrate_reads_a_page_in_one_cache_round_trip(world, monkeypatch):
     monkeypatch.setattr(hydration.cache, "get_many", lambda keys: calls.append(keys) or real_get_many(keys))
     hydration.forget_local()
     home_items(world["client"])
-    hydration_reads = [keys for keys in calls if all(key.startswith("tw:hyd:") for key in keys)]
+    hydration_reads = [keys for keys in calls if all(key.startswith("tw:hyd2:") for key in keys)]
     # The author's 3 tweets and the quote (the quoted tweet is one of the 3): one get_many.
     assert len(hydration_reads) == 1 and len(hydration_reads[0]) == 4
 
@@ -171,7 +203,7 @@ def test_this_process_keeps_what_it_read_and_checks_it_like_the_shared_cache(wor
     monkeypatch.setattr(hydration.cache, "get_many", lambda keys: calls.append(keys) or real_get_many(keys))
     with CaptureQueriesContext(connection) as queries:
         first = home_items(world["client"])
-    hydration_reads = [keys for keys in calls if any(key.startswith("tw:hyd:") for key in keys)]
+    hydration_reads = [keys for keys in calls if any(key.startswith("tw:hyd2:") for key in keys)]
     assert hydration_reads == [] and _hydration_queries(queries) == []  # warm here: no round trip, no query
     # An entry of this process that no longer matches its row (as after an edit made by another
     # process, whose invalidation never reached this one) is not used.
@@ -179,7 +211,7 @@ def test_this_process_keeps_what_it_read_and_checks_it_like_the_shared_cache(wor
     Tweet.objects.filter(pk=tweet.pk).update(text="#fresh now", edited_at=tweet.created_at)
     TweetHashtag.objects.filter(tweet=tweet).delete()
     TweetHashtag.objects.create(tweet=tweet, hashtag=Hashtag.objects.get_or_create(name="fresh")[0])
-    cache.delete(f"tw:hyd:{tweet.pk}")
+    cache.delete(hydration._key(tweet.pk))
     items = home_items(world["client"])
     assert items[tweet.pk]["hashtags"] == ["fresh"] and first[tweet.pk]["hashtags"] == ["tag1"]
     assert hydration._local[tweet.pk][5] == ["fresh"]
