@@ -66,6 +66,17 @@ def test_the_memo_is_bounded(monkeypatch):
         assert len(handler._matches) <= 3
 
 
+def test_a_long_path_is_resolved_but_not_kept():
+    # Paths are the client's to choose (any tag resolves): a long one must not be kept.
+    handler = Handler()
+    name = "a" * resolving.PATH_LENGTH_KEPT
+    for _ in range(2):
+        assert _resolve(handler, f"/api/v1/hashtags/{name}/tweets")[1].kwargs == {"tag": name}
+    assert handler._matches == {}
+    _resolve(handler, "/api/v1/hashtags/ada/tweets")
+    assert [path for _, path in handler._matches] == ["/api/v1/hashtags/ada/tweets"]
+
+
 @pytest.mark.django_db
 def test_requests_through_the_wsgi_application_are_answered_the_same():
     environ = factory._base_environ(PATH_INFO="/api/v1/", REQUEST_METHOD="GET")
