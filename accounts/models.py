@@ -148,6 +148,10 @@ class User(AbstractUser):
         if fields is not None and deferred and set(fields) <= deferred:
             fields = deferred
         super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None or "is_active" in fields:
+            # As after_load: the request's user is built without it, and save() must still see a
+            # deactivation (and end the sessions).
+            self._loaded_is_active = self.__dict__.get("is_active")
 
     def save(self, *args, **kwargs) -> None:
         """Saves the user; a new password, or deactivating the account, ends every session of it

@@ -350,8 +350,13 @@ def sessions_revoke(*, user: User) -> int:
 
 def user_deleted_forget_version(sender: type, instance: User, **kwargs: Any) -> None:
     """post_delete of a user: drops the cached version, so the user's tokens are refused (the next
-    check finds no row) instead of naming a user that no longer exists."""
-    _cache_call(cache.delete, _version_key(instance.pk))
+    check finds no row) instead of naming a user that no longer exists. Dropped again after
+    commit: until then other connections still see the row, and a check there puts the version
+    back (``cache.add``), which would keep the tokens valid and the request's user a row that is
+    gone (a 500 on its first field read)."""
+    key = _version_key(instance.pk)
+    _cache_call(cache.delete, key)
+    effects.after_commit(_cache_call, cache.delete, key)
 
 
 def tokens_flush_expired(*, now=None) -> dict[str, int]:

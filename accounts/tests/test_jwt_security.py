@@ -119,3 +119,33 @@ def test_a_change_of_the_jwt_settings_forgets_the_verified_tokens(api_client, se
     assert token in authentication._verified
     settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": "another-key-" * 4}
     assert authentication._verified == {}
+
+
+def test_a_deleted_users_token_stays_refused_when_a_reader_refilled_the_cache(
+    api_client, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    user = UserFactory()
+    token = str(AccessToken.for_user(user))
+    key = f"accounts:token_version:{user.pk}"
+    with django_capture_on_commit_callbacks(execute=True):
+        version = user.token_version
+        user.delete()
+        # A request on another connection, before the delete commits, still reads the row and
+        # caches its version (token_version_current's cache.add).
+        cache.add(key, version)
+    assert cache.get(key) is None
+    assert get_me(api_client, token).status_code == 401
+
+
+def test_deactivating_the_user_built_from_the_token_ends_its_sessions():
+    from accounts.authentication import user_with_id
+
+    user = UserFactory()
+    request_user = user_with_id(user.pk)  # what BearerJWTAuthentication gives the view
+    assert request_user.username == user.username  # loads the other fields
+    request_user.is_active = False
+    request_user.save()
+    user.refresh_from_db()
+    assert not user.is_active and user.token_version == 1
