@@ -10,7 +10,8 @@ speaker: ``media_changed`` moves their page onto the stage, and once they unmute
 them in the mix (the host's own voice is never in its own mix, so only the new speaker can make
 the host's energy rise); the host mutes them, and ``media_changed`` takes their page back to the
 mountpoint, where they hear the host again. The host blocks a third participant: the mountpoint
-gets a new pin and the listener's page takes it without reconnecting, still hearing. Tokens
+gets a new pin and the listener's page takes it without reconnecting, still hearing; the
+listener's room socket drops and the page reconnects it, keeping its Janus session. Tokens
 live 6 s here: the host's Janus session lasts the whole test
 because the page swaps in a fresh token (GET /media) before each one expires. Run it alone with
 
@@ -75,6 +76,10 @@ def test_demo_page_on_janus_listener_hears_host_and_promotion_moves_to_stage(tmp
         browser = launch(playwright, fake_audio=tone)
         try:
             host_page, listener_page = new_page(browser), new_page(browser)
+            routes = []  # (page side, server side) of the listener's room sockets (Playwright's)
+            listener_page.route_web_socket(
+                re.compile(r"/ws/rooms/\d+/"), lambda ws: routes.append((ws, ws.connect_to_server()))
+            )
 
             # The host starts a room: their page joins the AudioBridge stage (muted at first).
             log_in(host_page, base, "alice")
@@ -161,6 +166,18 @@ def test_demo_page_on_janus_listener_hears_host_and_promotion_moves_to_stage(tmp
             expect(listener_page.locator("#media-state")).to_have_text("listening")
             rise = wait_for_energy_rise(listener_page, minimum=HEARD, timeout=20)
             assert rise >= HEARD, "after the pin change bob does not hear the host"
+
+            # Bob's room socket drops: the page reconnects (room.js backoff), takes the fresh
+            # room_state and keeps its Janus session (it does not go through the room socket).
+            page_side, server_side = routes[-1]
+            server_side.close(code=1012, reason="restart")
+            page_side.close(code=1012, reason="restart")
+            listener_page.wait_for_function("window.demo.session.reconnects === 1", timeout=20_000)
+            expect(listener_page.locator("#connection")).to_have_text("connected")
+            assert listener_page.evaluate(same), "the listener's Janus session was replaced on a socket reconnection"
+            expect(listener_page.locator("#media-state")).to_have_text("listening")
+            rise = wait_for_energy_rise(listener_page, minimum=HEARD, timeout=20)
+            assert rise >= HEARD, "after the reconnection bob does not hear the host"
 
             host_page.click("#end-room")
             expect(listener_page.locator("#connection")).to_have_text("room ended")

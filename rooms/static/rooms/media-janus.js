@@ -48,6 +48,23 @@ class JanusMedia {
     await this.connect(media);
   }
 
+  // The room socket came back (a fresh room_state): the Janus session does not go through it, so
+  // a connection to the same stage or mountpoint stays (with the new token); otherwise connect.
+  async resume(media) {
+    if (media?.backend !== "janus") return false;
+    const target = (m) => `${m?.plugin}:${m?.room ?? m?.mountpoint}`;
+    const up = (this.state === "listening" || this.state === "stage") && this.conn && !this.conn.closed;
+    if (up && target(media) === target(this.media)) {
+      this.media = media;
+      this.conn.setToken(media.token);
+      this.scheduleRefresh(media);
+      if (this.onStage()) await this.meUpdated();
+      return true;
+    }
+    await this.changed(media);
+    return true;
+  }
+
   async participantJoined() {}
 
   participantLeft() {}

@@ -22,6 +22,16 @@ class P2PMedia {
 
   async changed() {} // media_changed is a Janus event
 
+  // The room socket came back (a fresh room_state): the mesh does not go through the socket, so
+  // its connections stay; peers who left meanwhile are closed, new ones offered to.
+  async resume(media, wasSpeaking) {
+    if (media?.backend !== "p2p") return false;
+    for (const id of [...this.pcs.keys()]) if (!this.room.participants.has(id)) this.closePeer(id);
+    if (wasSpeaking !== Boolean(this.room.canSpeak(this.room.me))) await this.meUpdated(wasSpeaking);
+    else for (const participant of this.room.participants.values()) await this.maybeOffer(participant);
+    return true;
+  }
+
   async participantJoined(participant) {
     await this.maybeOffer(participant);
   }

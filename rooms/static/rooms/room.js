@@ -5,12 +5,22 @@
 // the same hooks: start, changed (media_changed), participantJoined, participantLeft, meUpdated,
 // signal (offer/answer/ice_candidate frames), peerConnections, close. Uses $, log, call, auth
 // and refreshTokens from demo.js.
+// A socket that drops (network, server restart, Redis away: RECONNECT_CODES) is opened again
+// with exponential backoff (1 s, 2 s, 4 s... at most 15 s, with jitter, RECONNECT_ATTEMPTS
+// tries); the new socket's room_state replaces the roster and the media. A close that is final
+// (the room ended, you left or were removed, not allowed) is not retried.
 "use strict";
 
 // --- the room -------------------------------------------------------------------------------
 
 const SPEAKING = new Set(["host", "cohost", "speaker"]);
 const MEDIA_RETRY_MS = 3000;
+// 1001 going away, 1006 dropped without a close frame, 1011 server error, 1012 restart,
+// 1013 try again later, 4401 token expired (refreshed before each try), 4503 channel layer down.
+const RECONNECT_CODES = new Set([1001, 1006, 1011, 1012, 1013, 4401, 4503]);
+const RECONNECT_BASE_MS = 1000;
+const RECONNECT_MAX_MS = 15000;
+const RECONNECT_ATTEMPTS = 8;
 
 class RoomSession {
   constructor(roomId) {
@@ -23,19 +33,25 @@ class RoomSession {
     this.incomingTracks = 0;
     this.closed = false;
     this.ended = false;
+    this.attempt = 0; // reconnection attempts since the last room_state
+    this.reconnects = 0; // sockets reopened after a drop (for tests and the curious)
+    this.reconnectTimer = null;
   }
 
   async open() {
     if (!(await refreshTokens())) throw new Error("session expired; log in again");
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    this.ws = new WebSocket(`${scheme}://${location.host}/ws/rooms/${this.roomId}/`, ["bearer", auth.access]);
-    this.ws.addEventListener("message", (event) => {
+    const ws = new WebSocket(`${scheme}://${location.host}/ws/rooms/${this.roomId}/`, ["bearer", auth.access]);
+    this.ws = ws;
+    ws.addEventListener("message", (event) => {
       const frame = JSON.parse(event.data);
       if (frame.type === "room_ended") this.ended = true; // the close event comes before the queue gets here
       this.enqueue(() => this.handle(frame));
     });
-    this.ws.addEventListener("open", () => ($("connection").textContent = "connected"));
-    this.ws.addEventListener("close", (event) => this.onClose(event));
+    ws.addEventListener("open", () => ($("connection").textContent = "connected"));
+    ws.addEventListener("close", (event) => {
+      if (ws === this.ws) this.onClose(event);
+    });
   }
 
   enqueue(task) {
@@ -64,14 +80,24 @@ class RoomSession {
 
   async handle(frame) {
     switch (frame.type) {
-      case "room_state":
+      case "room_state": {
+        // After a reconnection the media backend resumes with the room as it is now (same
+        // connections where they still hold), or starts anew.
+        const resumed = this.attempt > 0 && this.media !== null;
+        const wasSpeaking = Boolean(this.canSpeak(this.me));
+        if (this.attempt > 0) {
+          this.reconnects += 1;
+          log("reconnected: the room as it is now");
+        }
+        this.attempt = 0;
         this.room = frame.room;
         this.me = frame.you;
         this.participants = new Map(frame.room.participants.map((p) => [p.user.id, p]));
         this.participants.set(this.me.user.id, this.me);
         this.render();
-        await this.useMedia(frame.media);
+        if (!(resumed && (await this.media.resume(frame.media, wasSpeaking)))) await this.useMedia(frame.media);
         break;
+      }
       case "media_changed":
         if (this.media && frame.media?.backend === "janus") await this.media.changed(frame.media, frame.reason);
         else await this.useMedia(frame.media);
@@ -205,6 +231,11 @@ class RoomSession {
   // --- closing ----------------------------------------------------------------------------------
 
   onClose(event) {
+    if (this.closed) return;
+    if (!this.ended && RECONNECT_CODES.has(event.code) && this.attempt < RECONNECT_ATTEMPTS) {
+      this.scheduleReconnect(event.code);
+      return;
+    }
     const reasons = {
       1000: "closed",
       4001: "session revoked",
@@ -220,9 +251,31 @@ class RoomSession {
     this.shutdown();
   }
 
+  // The media keeps playing meanwhile; the next room_state brings the room and media as they are.
+  scheduleReconnect(code) {
+    const backoff = Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** this.attempt);
+    const delay = Math.round(backoff * (0.8 + Math.random() * 0.4));
+    this.attempt += 1;
+    $("connection").textContent = `reconnecting (attempt ${this.attempt})`;
+    log(`socket closed (${code}); reconnecting in ${delay} ms`);
+    this.reconnectTimer = setTimeout(() => this.reopen(), delay);
+  }
+
+  async reopen() {
+    if (this.closed) return;
+    try {
+      await this.open();
+    } catch (error) {
+      $("connection").textContent = `disconnected: ${error.message}`;
+      log(error.message);
+      this.shutdown();
+    }
+  }
+
   shutdown() {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.reconnectTimer);
     this.media?.close();
     if (this.ws && this.ws.readyState <= WebSocket.OPEN) this.ws.close();
   }
