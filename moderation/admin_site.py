@@ -6,7 +6,9 @@ device (enrol one with ``manage.py totp_enrol <username>``); one without a devic
 With it optional (development), an account without a device logs in with its password alone, and
 one with a device still gives its code. Login attempts are limited per client address and per
 username (``RATE_LIMITS["admin_login_ip"]`` and ``["admin_login_name"]``, the project's limiter):
-over a limit, the login page answers 429 with ``Retry-After`` and nothing is checked.
+over a limit, the login page answers 429 with ``Retry-After`` and nothing is checked. A query
+string no changelist can run (NUL bytes, a date part out of range: ``moderation.admin_query``) is
+a 400 on every admin view.
 """
 
 from __future__ import annotations
@@ -14,18 +16,21 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+from functools import update_wrapper
 
 from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django_otp import devices_for_user, user_has_device
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 from accounts.auth import user_can_authenticate
 from twitterclone.clientip import client_ip
+
+from .admin_query import query_problem
 
 logger = logging.getLogger("twitterclone.admin")
 
@@ -100,6 +105,18 @@ class TwitterAdminSite(OTPAdminSite):
 
     def __init__(self, name: str = "admin") -> None:
         super().__init__(name)
+
+    def admin_view(self, view, cacheable: bool = False):
+        """Django's wrapper of every admin view, behind the query-string guard."""
+        inner = super().admin_view(view, cacheable)
+
+        def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            problem = query_problem(request.GET)
+            if problem is not None:
+                return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
+            return inner(request, *args, **kwargs)
+
+        return update_wrapper(guarded, inner)
 
     def has_permission(self, request: HttpRequest) -> bool:
         """Active staff, not suspended (a session opened before a suspension ends with it), and
