@@ -50,10 +50,23 @@ def _viewer_state(viewer_id: int, tweet_ids: list[int]) -> set[tuple[int, int]]:
         return {(kind, tweet_id) for kind, tweet_id in cursor.fetchall()}
 
 
-def attach_display_data(tweets: Iterable[Tweet], viewer) -> list[Tweet]:
+def _embedded_from(read: dict[int, Tweet], ids: set[int], quoted_by: set[int]) -> dict[int, Tweet]:
+    """What ``embedded_tweets(ids=ids, quoted_by=quoted_by)`` gives, taken from tweets already
+    read by it for a superset of ``ids`` and ``quoted_by`` (the home page's statement)."""
+    loaded = {tweet_id: read[tweet_id] for tweet_id in ids if tweet_id in read}
+    for tweet_id in quoted_by:
+        quoted_id = read[tweet_id].quote_of_id if tweet_id in read else None
+        if quoted_id in read:
+            loaded[quoted_id] = read[quoted_id]
+    return loaded
+
+
+def attach_display_data(tweets: Iterable[Tweet], viewer, *, embedded: dict[int, Tweet] | None = None) -> list[Tweet]:
     """Sets the display attributes (see the module docstring) on ``tweets`` and on the tweets
     they embed, and returns the tweets as a list. Tweets must have their author loaded
-    (``select_related("author")``, or rows from ``tweets.visibility``)."""
+    (``select_related("author")``, or rows from ``tweets.visibility``). ``embedded``: the
+    tweets they embed as ``embedded_tweets`` read them already (with the page), by id; then
+    step 1 runs no query."""
     tweets = [tweet for tweet in tweets if tweet is not None]
     if not tweets:
         return tweets
@@ -62,7 +75,10 @@ def attach_display_data(tweets: Iterable[Tweet], viewer) -> list[Tweet]:
     # tweet, in one statement.
     retweet_of_ids = {tweet.retweet_of_id for tweet in tweets if tweet.retweet_of_id}
     quote_of_ids = {tweet.quote_of_id for tweet in tweets if tweet.quote_of_id}
-    loaded = embedded_tweets(viewer_id=viewer_id, ids=quote_of_ids | retweet_of_ids, quoted_by=retweet_of_ids)
+    if embedded is not None:
+        loaded = _embedded_from(embedded, quote_of_ids | retweet_of_ids, retweet_of_ids)
+    else:
+        loaded = embedded_tweets(viewer_id=viewer_id, ids=quote_of_ids | retweet_of_ids, quoted_by=retweet_of_ids)
     retweeted = [loaded[tweet.retweet_of_id] for tweet in tweets if tweet.retweet_of_id in loaded]
     for tweet in tweets:
         tweet.display_quote_of = loaded.get(tweet.quote_of_id) if tweet.quote_of_id else None

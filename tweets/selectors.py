@@ -33,7 +33,7 @@ MAX_CONTEXT_ANCESTORS = 200
 MAX_CONTEXT_DESCENDANTS = 500
 
 
-def tweets_for_display(tweets: Iterable[Tweet], viewer) -> list[Tweet]:
+def tweets_for_display(tweets: Iterable[Tweet], viewer, *, embedded: dict[int, Tweet] | None = None) -> list[Tweet]:
     """The tweets (a page, or a queryset evaluated here) with everything
     ``tweets.serializers.TweetSerializer`` needs, in a fixed number of queries whatever their
     number (see ``tweets.display``): the viewer's ``liked``, ``retweeted``, ``bookmarked``,
@@ -41,8 +41,9 @@ def tweets_for_display(tweets: Iterable[Tweet], viewer) -> list[Tweet]:
     (``None`` when invisible), one level deep plus the tweet quoted by a retweeted tweet.
 
     It does not filter: pass tweets that are already ``visible_to(viewer)``, with their
-    authors loaded (the querysets of this module select them)."""
-    return attach_display_data(tweets, viewer)
+    authors loaded (the querysets of this module select them). ``embedded``: the quoted and
+    retweeted tweets when they were read with the page (the home timeline's statement)."""
+    return attach_display_data(tweets, viewer, embedded=embedded)
 
 
 def tweet_get_visible(*, tweet_id: int | str, viewer) -> Tweet:

@@ -118,6 +118,8 @@ _STATEMENTS: dict[tuple[str, str], str] = {}
 def _statement(kind: str) -> str:
     """The statement ``kind`` for this database, built once per process."""
     key = (kind, connection.vendor)
+    if key not in _STATEMENTS and kind == "home_embedded":
+        _STATEMENTS[key] = _home_embedded()
     if key not in _STATEMENTS:
         original = _rule("o", "oa")
         if kind == "home":
@@ -153,6 +155,30 @@ def _statement(kind: str) -> str:
             f"WHERE {where}"
         )
     return _STATEMENTS[key]
+
+
+_WIDTH = len(TWEET_COLUMNS) + len(AUTHOR_COLUMNS) + len(VIEWER_STATE_COLUMNS)
+
+
+def _home_embedded() -> str:
+    """The home statement and the embedded statement of its rows in one round trip: the home
+    rows (first column 0) and, for the tweets they quote or retweet and the tweets quoted by
+    the retweeted ones, the rows ``embedded`` gives for those ids (first column 1). The
+    embedded part is the "embedded" statement with its two id lists read from the home rows."""
+    columns = [f"c{index}" for index in range(_WIDTH)]
+    quote_of, retweet_of = (columns[TWEET_COLUMNS.index(name)] for name in ("quote_of_id", "retweet_of_id"))
+    materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+    wanted = (
+        f"SELECT {quote_of} FROM home UNION ALL SELECT {retweet_of} FROM home "  # noqa: S608 - constants only
+        f"UNION ALL SELECT r.quote_of_id FROM tweets_tweet r WHERE r.id IN (SELECT {retweet_of} FROM home)"
+    )
+    return (
+        f"WITH home ({', '.join(columns)}) AS {materialized}({_statement('home')}) "  # noqa: S608 - constants only
+        f"SELECT 0, {', '.join(columns)} FROM home UNION ALL "
+        f"SELECT 1, {_SELECT} FROM tweets_tweet t JOIN accounts_user a ON a.id = t.author_id "
+        "LEFT JOIN tweets_tweet o ON o.id = t.retweet_of_id LEFT JOIN accounts_user oa ON oa.id = o.author_id "
+        f"WHERE t.id IN ({wanted}) AND t.retweet_of_id IS NULL AND {_rule('t', 'a')}"
+    )
 
 
 def _aware(value):
@@ -216,7 +242,7 @@ def _run(kind: str, *, viewer_id: int | None, ids: Iterable[int], via: Iterable[
     params = {"viewer": viewer_id, "ids": _ids_param(ids)}
     if kind == "embedded":
         params["via"] = _ids_param(via)
-    with statement_cursor() as cursor:
+    with statement_cursor(binary=True) as cursor:
         cursor.execute(_statement(kind), params)
         return _rows_to_tweets(cursor.fetchall(), viewer_id)
 
@@ -226,6 +252,21 @@ def home_tweets(*, viewer_id: int, ids: Iterable[int]) -> dict[int, Tweet]:
     their authors: visible to the viewer, by themselves or someone they still follow, and
     neither by nor a retweet of someone they mute. One query."""
     return _run("home", viewer_id=viewer_id, ids=ids)
+
+
+def home_tweets_with_embedded(*, viewer_id: int, ids: Iterable[int]) -> tuple[dict[int, Tweet], dict[int, Tweet]]:
+    """``home_tweets(viewer_id=..., ids=...)``, and ``embedded_tweets`` of the tweets those
+    rows quote or retweet (``ids``: their quote and retweet ids, ``quoted_by``: their retweet
+    ids), in one query: (the home tweets, the embedded tweets), each by id."""
+    ids = list(ids)
+    if not ids:
+        return {}, {}
+    with statement_cursor(binary=True) as cursor:
+        cursor.execute(_statement("home_embedded"), {"viewer": viewer_id, "ids": _ids_param(ids)})
+        rows = cursor.fetchall()
+    home = _rows_to_tweets([row[1:] for row in rows if not row[0]], viewer_id)
+    embedded = _rows_to_tweets([row[1:] for row in rows if row[0]], viewer_id)
+    return home, embedded
 
 
 def visible_tweets(*, viewer_id: int | None, ids: Iterable[int]) -> dict[int, Tweet]:
@@ -240,7 +281,7 @@ def author_tweets(
     authors: ids at or below ``bound`` newest first, or above it oldest first (``ascending``),
     ``offset`` rows skipped, at most ``limit``. One query."""
     params = {"viewer": viewer_id, "author": author_id, "bound": bound, "limit": limit, "offset": offset}
-    with statement_cursor() as cursor:
+    with statement_cursor(binary=True) as cursor:
         cursor.execute(_statement("author_asc" if ascending else "author"), params)
         return list(_rows_to_tweets(cursor.fetchall(), viewer_id).values())
 

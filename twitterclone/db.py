@@ -12,14 +12,32 @@ empty value there, and these cursors bind on the client like the ORM's. The stat
 their columns, so adding a column never invalidates them; a migration that changes the type of
 a column they read makes PostgreSQL refuse the old prepared plan, so restart the servers after
 such a migration (deploys do). Elsewhere (SQLite) it is the ordinary cursor.
+
+``statement_cursor(binary=True)`` also asks PostgreSQL for its rows in the binary format: psycopg
+then loads integers, booleans and timestamps in C from fixed-width values instead of parsing
+their text (Django's text timestamp loader is Python code, once per value). A home page's
+statement (21 rows of 25 columns) costs about half the Python time that way. Only when the
+connection's time zone is the one Django gives datetimes (UTC, as Django configures it with
+``USE_TZ``), so the values are exactly those of the text format; otherwise text.
 """
 
 from __future__ import annotations
 
 from django.db import connection
 
+try:
+    from psycopg.pq import Format
+except ImportError:  # no psycopg 3: no PostgreSQL backend here either
+    Format = None
 
-def statement_cursor():
-    """A cursor for a constant statement with parameters (``%(name)s`` or ``%s``)."""
+
+def statement_cursor(*, binary: bool = False):
+    """A cursor for a constant statement with parameters (``%(name)s`` or ``%s``); with
+    ``binary``, rows in PostgreSQL's binary format where it gives the same values (see above)."""
     prepared = getattr(connection, "prepared_cursor", None)
-    return prepared() if prepared is not None else connection.cursor()
+    if prepared is None:
+        return connection.cursor()
+    cursor = prepared()
+    if binary and connection.connection.info.timezone == connection.timezone:
+        cursor.cursor.format = Format.BINARY
+    return cursor

@@ -1,16 +1,17 @@
 """Step 2 of a home page: keep the candidates the viewer may see now (one constant SQL
-statement over the candidates' ids, ``tweets.visibility.home_tweets``), reading further when
+statement over the candidates' ids, ``tweets.visibility.home_tweets_with_embedded``, which also
+reads the tweets they quote or retweet), reading further when
 the filter dropped some, and cut the page with its cursors. Step 3 (display data) is the
 caller's: ``tweets.selectors.tweets_for_display``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from accounts.models import User
 
 from ..models import Tweet
-from ..visibility import home_tweets
+from ..visibility import home_tweets_with_embedded
 from .candidates import pull_candidates, redis_candidates
 from .store import mark_redis_down, redis_enabled
 
@@ -27,6 +28,9 @@ class HomePage:
     older_than: int | None
     newer_than: int | None
     source: str
+    # The tweets the page's tweets quote or retweet, read with them (what
+    # ``tweets.visibility.embedded_tweets`` gives for them), for ``tweets_for_display``.
+    embedded: dict[int, Tweet] = field(default_factory=dict)
 
 
 def home_page(*, viewer: User, size: int, before: int | None = None, after: int | None = None) -> HomePage:
@@ -40,6 +44,7 @@ def home_page(*, viewer: User, size: int, before: int | None = None, after: int 
     use_redis = redis_enabled() and not ascending
     sources: list[str] = []
     collected: list[Tweet] = []
+    embedded: dict[int, Tweet] = {}
     bound = after if ascending else before
     exhausted = False
     for _ in range(MAX_FILTER_ROUNDS):
@@ -61,7 +66,8 @@ def home_page(*, viewer: User, size: int, before: int | None = None, after: int 
         if not candidates:
             exhausted = True
             break
-        visible = home_tweets(viewer_id=viewer.pk, ids=[candidate.id for candidate in candidates])
+        visible, loaded = home_tweets_with_embedded(viewer_id=viewer.pk, ids=[candidate.id for candidate in candidates])
+        embedded.update(loaded)
         for candidate in candidates:
             bound = candidate.id
             if candidate.id in visible:
@@ -83,6 +89,6 @@ def home_page(*, viewer: User, size: int, before: int | None = None, after: int 
     if ascending:
         page.reverse()
         older_than = page[-1].pk if page else after + 1
-        return HomePage(tweets=page, older_than=older_than, newer_than=continue_from, source=source)
+        return HomePage(tweets=page, older_than=older_than, newer_than=continue_from, source=source, embedded=embedded)
     newer_than = (page[0].pk if page else before) if before is not None else None
-    return HomePage(tweets=page, older_than=continue_from, newer_than=newer_than, source=source)
+    return HomePage(tweets=page, older_than=continue_from, newer_than=newer_than, source=source, embedded=embedded)

@@ -61,8 +61,10 @@ def test_home_page_runs_no_query_for_the_viewers_state(page, user, auth_client):
         assert client.get(HOME).status_code == 200
     statements = [query["sql"] for query in queries]
     assert not any(sql.startswith("SELECT 1, tweet_id FROM tweets_like") for sql in statements), statements
-    # The page statement and the embedded tweets' statement carry the state themselves.
-    assert sum("tweets_like vl" in sql for sql in statements) == 2, statements
+    # The page statement carries the state itself, of its tweets and of the tweets they embed
+    # (read by the same statement: no second statement for the quoted one).
+    assert sum("tweets_like vl" in sql for sql in statements) == 1, statements
+    assert len(statements) == 1, statements
 
 
 def test_tweet_detail_state_also_comes_with_the_row(page, user, auth_client):
@@ -135,3 +137,42 @@ def test_a_missing_feed_is_built_then_read(page, user, settings):
     candidates = feeds.redis_candidates(user_id=user.pk, before=None, limit=3)
     assert [candidate.id for candidate in candidates] == [page["retweet"].pk, page["quote"].pk, page["fourth"].pk]
     assert feeds.redis_client().exists(f"{feeds.feed_key(user.pk)}:ok")
+
+
+@pytest.mark.postgres
+def test_page_statements_read_binary_rows_with_the_same_values(page, user, monkeypatch):
+    """The constant statements ask for binary rows (integers, booleans and timestamps loaded in
+    C); the tweets and authors built from them equal those of the text format, down to the
+    time zone of the datetimes."""
+    from psycopg.pq import Format
+
+    from tweets import visibility
+    from twitterclone import db
+
+    ids = [tweet.pk for tweet in page.values()]
+    formats = []
+    real = db.statement_cursor
+
+    def recording(**kwargs):
+        cursor = real(**kwargs)
+        formats.append(cursor.cursor.format)
+        return cursor
+
+    monkeypatch.setattr(visibility, "statement_cursor", recording)
+    binary = visibility.visible_tweets(viewer_id=user.pk, ids=ids)
+    assert formats == [Format.BINARY]
+    monkeypatch.setattr(visibility, "statement_cursor", lambda **kwargs: real())
+    text = visibility.visible_tweets(viewer_id=user.pk, ids=ids)
+    assert set(binary) == set(text) == set(ids)
+
+    def values(instance):
+        return {
+            name: value
+            for name, value in instance.__dict__.items()
+            if name not in ("_state", "_prefetched_objects_cache")
+        }
+
+    for tweet_id, tweet in binary.items():
+        assert values(tweet) == values(text[tweet_id])
+        assert tweet.created_at.tzinfo == text[tweet_id].created_at.tzinfo
+        assert values(tweet.author) == values(text[tweet_id].author)

@@ -12,7 +12,7 @@ from social import services as social
 from social.models import Follow, Mute
 from tweets import services
 from tweets.models import Tweet
-from tweets.visibility import embedded_tweets, home_tweets, visible_tweets
+from tweets.visibility import embedded_tweets, home_tweets, home_tweets_with_embedded, visible_tweets
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +102,34 @@ def test_rows_come_with_their_authors_and_typed_values(world):
     assert loaded.author.username == "a_plain" and loaded.is_hidden is False
     assert loaded.created_at == tweet.created_at and loaded.created_at.tzinfo is not None
     assert Tweet._meta.get_field("author").is_cached(loaded)
+
+
+def _values(tweet):
+    return {name: value for name, value in tweet.__dict__.items() if name != "_state"}
+
+
+@pytest.mark.parametrize("who", ["viewer", "retweeter"])
+def test_home_statement_with_embedded_equals_the_two_statements(world, who):
+    """The home page's one statement gives the home statement's rows and the embedded
+    statement's rows for them: quotes of every kind of tweet (hidden, suspended, blocked...),
+    retweets of those quotes, and of the originals."""
+    viewer = world["authors"]["retweeter"] if who == "retweeter" else world[who]
+    plain, retweeter = world["authors"]["plain"], world["authors"]["retweeter"]
+    for original in list(Tweet.objects.filter(retweet_of__isnull=True)):
+        quote = Tweet.objects.create(author=plain, text=f"quoting {original.pk}", quote_of_id=original.pk)
+        Tweet.objects.create(author=retweeter, text="", retweet_of_id=quote.pk)
+    all_ids = list(Tweet.objects.values_list("id", flat=True))
+    home, embedded = home_tweets_with_embedded(viewer_id=viewer.pk, ids=all_ids)
+    expected_home = home_tweets(viewer_id=viewer.pk, ids=all_ids)
+    assert {pk: _values(tweet) for pk, tweet in home.items()} == {
+        pk: _values(tweet) for pk, tweet in expected_home.items()
+    }
+    retweeted = {tweet.retweet_of_id for tweet in expected_home.values() if tweet.retweet_of_id}
+    quoted = {tweet.quote_of_id for tweet in expected_home.values() if tweet.quote_of_id}
+    expected_embedded = embedded_tweets(viewer_id=viewer.pk, ids=quoted | retweeted, quoted_by=retweeted)
+    assert len(expected_embedded) > 5
+    assert {pk: _values(tweet) for pk, tweet in embedded.items()} == {
+        pk: _values(tweet) for pk, tweet in expected_embedded.items()
+    }
+    assert all(Tweet._meta.get_field("author").is_cached(tweet) for tweet in embedded.values())
+    assert home_tweets_with_embedded(viewer_id=viewer.pk, ids=[]) == ({}, {})
