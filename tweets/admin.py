@@ -253,9 +253,23 @@ class TweetAdmin(admin.ModelAdmin):
 
 @admin.register(Hashtag)
 class HashtagAdmin(admin.ModelAdmin):
+    """View only. A hashtag is what tweets' texts say (``tweets.services`` links them on post and
+    edit): renaming or deleting one here would contradict the texts, and the cached hydration
+    of the tweets (``tweets.hydration``, checked against the tweet row only) would keep showing
+    the old name."""
+
     list_display = ["name"]
     search_fields = ["^name"]
     ordering = ["name"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # facet counts would scan big tables
     paginator = CappedCountPaginator
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -290,3 +290,16 @@ def test_tweet_filters_and_search(mod_client):
     assert ids({"q": "bob"}) == {reported.pk}
     assert ids({"q": "hidden"}) == {hidden.pk}
     assert reported.pk in ids({"created_at__gte": "2000-01-01 00:00:00+00:00"})
+
+
+def test_hashtags_are_view_only_even_for_a_superuser(admin_client_for):
+    from tweets.models import Hashtag
+
+    client = admin_client_for(UserFactory(is_staff=True, is_superuser=True))
+    tag = Hashtag.objects.create(name="kept")
+    page = f"/admin/tweets/hashtag/{tag.pk}/change/"
+    assert client.get(page).status_code == 200  # viewable
+    client.post(page, {"name": "renamed"})
+    assert client.post(f"/admin/tweets/hashtag/{tag.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get("/admin/tweets/hashtag/add/").status_code == 403
+    assert list(Hashtag.objects.values_list("name", flat=True)) == ["kept"]
