@@ -24,13 +24,14 @@ class _Handler(MemoizedResolution, ASGIHandler):
 django_asgi_app = _Handler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
 from mastodon_api.streaming.routing import http_urlpatterns as mastodon_event_streams  # noqa: E402
 from mastodon_api.streaming.routing import websocket_urlpatterns as mastodon_streaming  # noqa: E402
 from notifications.routing import websocket_urlpatterns as notification_routes  # noqa: E402
 from rooms.routing import websocket_urlpatterns as room_routes  # noqa: E402
 
-from .ws import JwtAuthMiddleware, websocket_origin_validator  # noqa: E402
+from .ws import JwtAuthMiddleware, UnknownPathConsumer, websocket_origin_validator  # noqa: E402
 
 _event_streams = URLRouter(mastodon_event_streams)
 
@@ -48,7 +49,16 @@ application = ProtocolTypeRouter(
     {
         "http": http_application,
         "websocket": websocket_origin_validator(
-            JwtAuthMiddleware(URLRouter(notification_routes + room_routes + mastodon_streaming))
+            JwtAuthMiddleware(
+                URLRouter(
+                    [
+                        *notification_routes,
+                        *room_routes,
+                        *mastodon_streaming,
+                        re_path(r"", UnknownPathConsumer.as_asgi()),
+                    ]
+                )
+            )
         ),
     }
 )

@@ -41,7 +41,9 @@ CLOSE_SESSION_REVOKED = 4001
 # The client kept sending frames over the rate limit (WEBSOCKET_FRAME_*).
 CLOSE_RATE_LIMITED = 4429
 CLOSE_ABNORMAL = 1006  # the socket ended without a close frame
-CLOSE_INTERNAL_ERROR = 1011
+# The consumer failed while opening the socket. Not 1011: daphne (autobahn) refuses to send any
+# code but 1000 and 3000-4999, and raised in its own close instead ("invalid close code").
+CLOSE_INTERNAL_ERROR = 4500
 
 # Internal messages: the channel layer failed under the consumer; a client frame was refused.
 LAYER_UNAVAILABLE = {"type": "layer.unavailable"}
@@ -88,6 +90,16 @@ class JwtAuthMiddleware:
         user, claims = await session_for_access_token(token) if token else (AnonymousUser(), None)
         scope = dict(scope, user=user, token_claims=claims, auth_subprotocol="bearer" if via_subprotocol else None)
         return await self.inner(scope, receive, send)
+
+
+class UnknownPathConsumer(AsyncWebsocketConsumer):
+    """The last WebSocket route: a path no consumer serves (``/ws/nope/``, ``/ws/rooms/abc/``) is
+    accepted and closed with 4404. Without it Channels' router raised "No route found", daphne
+    logged the traceback and the handshake failed with a 500."""
+
+    async def connect(self) -> None:
+        await self.accept()
+        await self.close(code=CLOSE_NOT_FOUND)
 
 
 class _OriginValidator(OriginValidator):

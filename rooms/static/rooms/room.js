@@ -15,9 +15,9 @@
 
 const SPEAKING = new Set(["host", "cohost", "speaker"]);
 const MEDIA_RETRY_MS = 3000;
-// 1001 going away, 1006 dropped without a close frame, 1011 server error, 1012 restart,
+// 1001 going away, 1006 dropped without a close frame, 1011 and 4500 server error, 1012 restart,
 // 1013 try again later, 4401 token expired (refreshed before each try), 4503 channel layer down.
-const RECONNECT_CODES = new Set([1001, 1006, 1011, 1012, 1013, 4401, 4503]);
+const RECONNECT_CODES = new Set([1001, 1006, 1011, 1012, 1013, 4401, 4500, 4503]);
 const RECONNECT_BASE_MS = 1000;
 const RECONNECT_MAX_MS = 15000;
 const RECONNECT_ATTEMPTS = 8;
