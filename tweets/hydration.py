@@ -189,6 +189,15 @@ def _read_shared_and_misses(
         _keep_local(tweet_id, entry)
 
 
+def hydration_prefill(tweet: Tweet, *, hashtags: Sequence[str], mentions: Sequence[dict]) -> None:
+    """Stores the hydration of a tweet just written (its hashtags in link order, its mentions as
+    ``{"id", "username"}`` in mention order): in this process at once, in the shared cache after
+    commit, so the first page that shows it reads neither. Never raises."""
+    entry = (*_stamp(tweet), list(hashtags), list(mentions))
+    _keep_local(tweet.pk, entry)
+    effects.after_commit(cache.set, _key(tweet.pk), entry, CACHE_SECONDS)  # (errors logged, not raised)
+
+
 def hydration_invalidate(tweet_ids: Iterable[int]) -> None:
     """Drops the cached hydration of these tweets, now and again after the current transaction
     commits (so a page read meanwhile cannot put the old version back). Never raises."""

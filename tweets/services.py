@@ -19,7 +19,6 @@ Every change of a tweet goes through one of these functions. Rules kept here:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -30,9 +29,9 @@ from notifications.services import notification_create
 from social.selectors import is_blocked_either_way
 from twitterclone.errors import Forbidden, InvalidInput, NotFound
 
-from . import live
-from .hydration import hydration_invalidate
-from .models import Bookmark, Hashtag, Like, Mention, Tweet, TweetEdit, TweetHashtag, Visibility
+from . import links, live
+from .hydration import hydration_invalidate, hydration_prefill
+from .models import Bookmark, Like, Mention, Tweet, TweetEdit, TweetHashtag, Visibility
 from .text import clean_text, parse_hashtags, parse_mentions, text_errors
 
 logger = logging.getLogger("twitterclone.tweets")
@@ -99,58 +98,6 @@ def _check_shareable(*, actor: User, tweet: Tweet, action: str) -> None:
         raise Forbidden(f"Only its author can {action} a followers-only tweet.", code="followers_only")
 
 
-def _link_existing_hashtags(tweet: Tweet, names: list[str]) -> int:
-    """Links the tweet to those of these hashtags that exist (one statement); returns how many
-    links it made."""
-    placeholders = ", ".join(["%s"] * len(names))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {TweetHashtag._meta.db_table} (tweet_id, hashtag_id, created_at) "  # noqa: S608 - table names only
-            f"SELECT %s, tag.id, %s FROM {Hashtag._meta.db_table} tag WHERE tag.name IN ({placeholders}) "
-            "ON CONFLICT DO NOTHING",
-            [tweet.pk, connection.ops.adapt_datetimefield_value(timezone.now()), *names],
-        )
-        return cursor.rowcount
-
-
-def _link_hashtags(tweet: Tweet, names: Iterable[str]) -> None:
-    """Links the tweet to its hashtags, creating those that do not exist yet: one statement
-    when they all exist (the usual case), three otherwise."""
-    names = list(names)
-    if not names or _link_existing_hashtags(tweet, names) == len(names):
-        return
-    Hashtag.objects.bulk_create([Hashtag(name=name) for name in names], ignore_conflicts=True)
-    _link_existing_hashtags(tweet, names)  # the new ones (or made meanwhile by another post)
-
-
-def _mentionable_users(author: User, usernames: Iterable[str]) -> list[User]:
-    """Active, unsuspended users with these usernames who neither block nor are blocked by
-    the author: a mention of anyone else is plain text (not linked, nobody notified)."""
-    from social.models import Block
-
-    usernames = list(usernames)
-    if not usernames:
-        return []
-    blocked_either_way = set(Block.objects.filter(blocker_id=author.pk).values_list("blocked_id", flat=True)) | set(
-        Block.objects.filter(blocked_id=author.pk).values_list("blocker_id", flat=True)
-    )
-    users = User.objects.active().filter(username__lower__in=usernames)
-    return [user for user in users if user.pk not in blocked_either_way]
-
-
-def _link_mentions(tweet: Tweet, users: list[User], already_notified: frozenset[int] = frozenset()) -> None:
-    """Links mentioned users and notifies each one who may see the tweet, except those already
-    notified of it as the replied-to or quoted author (one notification per tweet, as on Twitter)."""
-    if not users:
-        return
-    Mention.objects.bulk_create([Mention(tweet=tweet, user=user) for user in users], ignore_conflicts=True)
-    for user in users:
-        if user.pk in already_notified:
-            continue
-        if user.pk != tweet.author_id and Tweet.objects.visible_to(user).filter(pk=tweet.pk).exists():
-            notification_create(recipient_id=user.pk, actor_id=tweet.author_id, type="mention", tweet_id=tweet.pk)
-
-
 def tweet_create(
     *,
     author: User,
@@ -176,33 +123,43 @@ def tweet_create(
         _check_shareable(actor=author, tweet=quoted, action="quote")
 
     with transaction.atomic():
-        tweet = Tweet.objects.create(
-            author=author,
-            text=text,
-            visibility=visibility,
-            reply_to=parent,
-            quote_of=quoted,
-            conversation_id=(parent.conversation_id or parent.pk) if parent else None,
-        )
-        if parent is None:
-            tweet.conversation_id = tweet.pk
-            Tweet.objects.filter(pk=tweet.pk).update(conversation_id=tweet.pk)
         counters = []
         if parent is not None:
             counters.append((parent.pk, "reply_count"))
         if quoted is not None:
             counters.append((quoted.pk, "quote_count"))
-        for referenced_id, field in sorted(counters):
+        for referenced_id, field in sorted(counters):  # (tweets locked first, then the author)
             _increment(Tweet, referenced_id, field, 1)
-        _increment(User, author.pk, "tweets_count", 1)
+        # A new conversation's id is the tweet's own: taken with the author's counter, so the
+        # insert sets it (PostgreSQL); elsewhere set by an update after the insert.
+        new_id = None if parent is not None else links.count_post_and_take_id(author.pk)
+        conversation_id = (parent.conversation_id or parent.pk) if parent is not None else new_id
+        tweet = Tweet.objects.create(
+            id=new_id,
+            author=author,
+            text=text,
+            visibility=visibility,
+            reply_to=parent,
+            quote_of=quoted,
+            conversation_id=conversation_id,
+        )
+        if conversation_id is None:
+            tweet.conversation_id = tweet.pk
+            Tweet.objects.filter(pk=tweet.pk).update(conversation_id=tweet.pk)
+        if new_id is None:
+            _increment(User, author.pk, "tweets_count", 1)
         hashtags = parse_hashtags(text)
-        _link_hashtags(tweet, hashtags)
+        in_order = links.link_hashtags(tweet, hashtags)
         if parent is not None:
             notification_create(recipient_id=parent.author_id, actor_id=author.pk, type="reply", tweet_id=tweet.pk)
         if quoted is not None:
             notification_create(recipient_id=quoted.author_id, actor_id=author.pk, type="quote", tweet_id=tweet.pk)
         notified = frozenset(t.author_id for t in (parent, quoted) if t is not None)
-        _link_mentions(tweet, _mentionable_users(author, parse_mentions(text)), already_notified=notified)
+        mentioned = links.mentionable_users(author, parse_mentions(text))
+        links.link_mentions(tweet, mentioned, already_notified=notified)
+        if in_order:  # the answer and the first pages read neither the links nor the mentions
+            mentions = [{"id": user.pk, "username": user.username} for user in mentioned]
+            hydration_prefill(tweet, hashtags=hashtags, mentions=mentions)
         _fan_out_on_commit(tweet)
         live.publish_created(tweet, tags=hashtags)
     return tweet
@@ -232,11 +189,11 @@ def tweet_edit(*, tweet: Tweet, actor: User, text: str) -> Tweet:
 
         names = parse_hashtags(text)
         TweetHashtag.objects.filter(tweet=current).exclude(hashtag__name__in=names).delete()
-        _link_hashtags(current, names)
+        links.link_hashtags(current, names)
 
-        users = _mentionable_users(actor, parse_mentions(text))
+        users = links.mentionable_users(actor, parse_mentions(text))
         Mention.objects.filter(tweet=current).exclude(user_id__in=[user.pk for user in users]).delete()
-        _link_mentions(current, users)
+        links.link_mentions(current, users)
         hydration_invalidate([current.pk])
         live.publish_edited(current)
     return current

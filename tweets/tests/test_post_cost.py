@@ -4,10 +4,12 @@ meanwhile), the live messages built from the tweet in hand (the same messages as
 after commit), the outbox row deleted in one statement once the broker took the task."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tweets import live, services
+from accounts.tests.factories import UserFactory
+from tweets import hydration, live, services
 from tweets.models import Hashtag, Tweet, TweetHashtag
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +86,84 @@ def test_the_published_outbox_row_is_deleted_in_one_statement(user):
     statements = [q["sql"] for q in queries]
     assert [s for s in statements if "outbox_pendingtask" in s and s.startswith("DELETE")], statements
     assert not [s for s in statements if s in ("BEGIN", "COMMIT") or "SAVEPOINT" in s], statements
+
+
+def _tweet_statements(queries, verb: str) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].startswith(verb) and '"tweets_tweet"' in q["sql"]]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the id is taken from the sequence on PostgreSQL")
+def test_a_new_conversation_gets_its_id_in_the_insert(user, other_user):
+    before = type(user).objects.get(pk=user.pk).tweets_count
+    with CaptureQueriesContext(connection) as queries:
+        tweet = services.tweet_create(author=user, text="a new conversation")
+    assert not _tweet_statements(queries, "UPDATE"), [q["sql"] for q in queries]
+    stored = Tweet.objects.get(pk=tweet.pk)
+    assert stored.conversation_id == tweet.pk == tweet.conversation_id
+    assert type(user).objects.get(pk=user.pk).tweets_count == before + 1
+    # A quote starts a conversation too (its counter first, then the author's); a reply joins its parent's.
+    quote = services.tweet_create(author=other_user, text="quoting", quote_of_id=tweet.pk)
+    reply = services.tweet_create(author=other_user, text="replying", reply_to_id=quote.pk)
+    assert Tweet.objects.get(pk=quote.pk).conversation_id == quote.pk
+    assert Tweet.objects.get(pk=reply.pk).conversation_id == quote.pk
+    assert Tweet.objects.get(pk=tweet.pk).quote_count == 1 and Tweet.objects.get(pk=quote.pk).reply_count == 1
+    assert type(user).objects.get(pk=other_user.pk).tweets_count == 2
+    # The ids stay those of the sequence: a tweet made the ORM's way comes after.
+    later = Tweet.objects.create(author=user, text="later")
+    assert later.pk > reply.pk > quote.pk > tweet.pk
+
+
+def test_hashtags_are_linked_in_the_order_of_the_text(user):
+    services.tweet_create(author=user, text="#alpha #mu #zeta")  # they all exist from here on
+    tweet = services.tweet_create(author=user, text="#zeta then #alpha then #mu")
+    links = TweetHashtag.objects.filter(tweet=tweet).order_by("id").values_list("hashtag__name", flat=True)
+    assert list(links) == ["zeta", "alpha", "mu"]
+
+
+def test_a_new_tweet_is_hydrated_without_a_query(user, other_user, django_capture_on_commit_callbacks):
+    """The hydration kept for a new tweet is what the database gives (hashtags and mentions in
+    order): in this process at once, in the shared cache (for the other processes) after commit."""
+    third = UserFactory(username="thirdone")
+    services.tweet_create(author=user, text="#mu #alpha")
+    with django_capture_on_commit_callbacks() as callbacks:
+        tweet = services.tweet_create(author=user, text=f"#alpha @{third.username} #mu @{other_user.username} #alpha")
+    stored = Tweet.objects.get(pk=tweet.pk)
+    with CaptureQueriesContext(connection) as queries:
+        kept = hydration.hydrate([stored])[tweet.pk]
+    assert not queries.captured_queries
+    loaded = hydration._load([tweet.pk])[tweet.pk]
+    assert (kept.hashtags, kept.mentions) == (loaded.hashtags, loaded.mentions)
+    assert kept.hashtags == ["alpha", "mu"] and {m["username"] for m in kept.mentions} == {
+        "thirdone",
+        other_user.username,
+    }
+    assert cache.get(f"tw:hyd:{tweet.pk}") is None  # not before commit
+    for callback in callbacks:
+        callback()
+    hydration.forget_local()  # another process: the shared cache has it
+    assert cache.get(f"tw:hyd:{tweet.pk}")[5:] == (loaded.hashtags, loaded.mentions)
+    with CaptureQueriesContext(connection) as queries:
+        assert hydration.hydrate([stored])[tweet.pk] == loaded
+    assert not queries.captured_queries
+
+
+def test_a_tweet_with_a_new_hashtag_is_not_kept_before_its_links_are_read(user):
+    """When a hashtag had to be created, the links are not in the text's order: nothing is kept,
+    and the first read loads them."""
+    services.tweet_create(author=user, text="#old")
+    tweet = services.tweet_create(author=user, text="#brandnew #old")
+    with CaptureQueriesContext(connection) as queries:
+        got = hydration.hydrate([Tweet.objects.get(pk=tweet.pk)])[tweet.pk]
+    assert [q for q in queries if "tweets_tweethashtag" in q["sql"]]
+    assert got.hashtags == ["old", "brandnew"]
+
+
+def test_posting_answers_without_reading_the_links(user, auth_client):
+    client = auth_client(user)
+    client.post("/api/v1/tweets", {"text": "#warm"}, format="json")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/api/v1/tweets", {"text": "hello #warm"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["hashtags"] == ["warm"]
+    assert not [q for q in queries if "tweets_tweethashtag" in q["sql"] and q["sql"].startswith("SELECT")]
+    assert not [q for q in queries if "tweets_mention" in q["sql"]]
