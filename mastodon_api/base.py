@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from oauth2_provider.models import AbstractApplication, get_application_model
 from rest_framework import exceptions
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
@@ -23,14 +24,26 @@ from twitterclone.errors import DomainError, InvalidInput, api_exception_handler
 from twitterclone.jsoncodec import OrjsonParser
 
 from .scopes import covers
+from .tokens import oauth_token_of_request
 
 
 class MastodonTokenAuthentication(OAuth2Authentication):
     """A django-oauth-toolkit access token. A token of a suspended or deactivated user is refused
-    (the user row is read on every request); a client-credentials token has no user."""
+    (the user row is read on every request); a client-credentials token has no user.
+
+    A token in the ``Authorization: Bearer`` header is checked here with one constant statement
+    (``tokens.oauth_token_lookup``: the token and its user, read on every request, once for
+    the rate limiter and the view, so a revoked
+    token or a suspended user is refused on the very next one) and the same rules as
+    django-oauth-toolkit's validator: found, not expired, its application usable. What this
+    does not cover goes through django-oauth-toolkit itself: a token restricted to resources
+    (RFC 8707, the audience check), a request without the header (an ``access_token`` parameter,
+    refused there), an application model that overrides ``is_usable``."""
 
     def authenticate(self, request):
-        result = super().authenticate(request)
+        result = self._from_header(request)
+        if result is _UNDECIDED:
+            result = super().authenticate(request)
         if result is None:
             return None
         user, token = result
@@ -39,6 +52,25 @@ class MastodonTokenAuthentication(OAuth2Authentication):
         if not user_can_authenticate(user):
             raise exceptions.AuthenticationFailed("Your login is currently disabled")
         return user, token
+
+    def _from_header(self, request):
+        parts = request.META.get("HTTP_AUTHORIZATION", "").split()
+        if len(parts) != 2 or parts[0].lower() != "bearer" or "access_token" in request.GET or not _DEFAULT_USABLE:
+            return _UNDECIDED
+        token = oauth_token_of_request(request, parts[1])
+        if token is not None and token.resource:
+            return _UNDECIDED  # the audience check needs the request's URI: the toolkit's own path
+        if token is None or token.is_expired():
+            description = "The access token is invalid." if token is None else "The access token has expired."
+            request.oauth2_error = {"error": "invalid_token", "error_description": description}
+            return None
+        return token.user, token
+
+
+# The toolkit's validator refuses a token whose application ``is_usable`` says no; the default
+# application model always says yes, so the lookup may skip reading the application.
+_DEFAULT_USABLE = get_application_model().is_usable is AbstractApplication.is_usable
+_UNDECIDED = object()
 
 
 class UserRequired(DomainError):

@@ -57,7 +57,8 @@ def parse_rate(rate: str) -> tuple[int, int]:
 def request_user_id(request: HttpRequest) -> str | None:
     """The user id of a valid Bearer access token: for a JWT without touching the database (the
     one decode of the request's token, shared with DRF's authentication: ``access_claims``,
-    memoized); for a Mastodon client's OAuth token, one indexed query."""
+    memoized); for a Mastodon client's OAuth token, one indexed query, shared with the
+    authentication (``mastodon_api.tokens.oauth_token_of_request``)."""
     from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
     from accounts.authentication import access_claims
@@ -71,7 +72,7 @@ def request_user_id(request: HttpRequest) -> str | None:
         if raw and "." not in raw:
             from mastodon_api.tokens import oauth_token_user_id
 
-            user_id = oauth_token_user_id(raw)
+            user_id = oauth_token_user_id(request, raw)
     return str(user_id) if user_id is not None else None
 
 
