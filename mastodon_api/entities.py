@@ -20,6 +20,11 @@ from .selectors import ACCOUNT_COLUMNS, account_users
 
 ACCOUNT_FIELDS = frozenset(ACCOUNT_COLUMNS)
 
+# Statuses' HTML by (server address, text, mentions, hashtags), per process, up to this many
+# (then it starts again).
+HTML_ENTRIES_KEPT = 10_000
+_HTML_KEPT: dict[tuple, str] = {}
+
 # Our visibility in Mastodon's words, and back. We have no "unlisted": it is taken as public
 # (docs/mastodon.md). "direct" (private mentions) does not exist here.
 VISIBILITY_OUT = {Visibility.PUBLIC: "public", Visibility.FOLLOWERS: "private"}
@@ -94,13 +99,19 @@ class StatusRenderer:
         return self.many([tweet], display_loaded=display_loaded)[0]
 
     def _content(self, text: str, mentions: list[dict], hashtags: Iterable[str]) -> str:
-        return text_to_html(
-            text,
-            mentions=[m["username"] for m in mentions],
-            hashtags=hashtags,
-            account_url=self.links.account,
-            tag_url=self.links.tag,
-        )
+        """The status's HTML, converted once per process for the same text, mentions, hashtags
+        and server address (the links are absolute): the conversion depends on nothing else."""
+        names = tuple(m["username"] for m in mentions)
+        key = (self.links.absolute("/"), text, names, tuple(hashtags))
+        html = _HTML_KEPT.get(key)
+        if html is None:
+            html = text_to_html(
+                text, mentions=names, hashtags=key[3], account_url=self.links.account, tag_url=self.links.tag
+            )
+            if len(_HTML_KEPT) >= HTML_ENTRIES_KEPT:
+                _HTML_KEPT.clear()
+            _HTML_KEPT[key] = html
+        return html
 
     def history(self, tweet: Tweet, edits: list[TweetEdit]) -> list[dict[str, Any]]:
         """Mastodon's StatusEdit list of ``tweet`` (display data loaded): its earlier versions,

@@ -87,3 +87,33 @@ def test_links_memoize_build_absolute_uri(rf):
     assert links.account("bob") == presenters.account_url(request, "bob") == "http://testserver/api/v1/users/bob"
     assert links.tag("été") == presenters.tag_url(request, "été")
     assert links.account("bob") is links.account("bob")
+
+
+def test_status_html_is_converted_once_per_text_and_server(user, mastodon_client, monkeypatch, settings):
+    from mastodon_api import entities
+    from tweets.models import Tweet
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "other.example"]
+    author = UserFactory()
+    social.follow_create(follower=user, followee=author)
+    services.tweet_create(author=author, text=f"hi @{user.username} #kept\n\nbye")
+    services.tweet_create(author=author, text="plain & <b>")
+    entities._HTML_KEPT.clear()
+    client = mastodon_client(user)
+    first = client.get(HOME).json()
+    conversions = []
+    real = entities.text_to_html
+    monkeypatch.setattr(entities, "text_to_html", lambda *a, **k: conversions.append(a) or real(*a, **k))
+    assert client.get(HOME).json() == first  # the same HTML, none converted again
+    assert conversions == []
+    assert f'<a href="http://testserver/api/v1/users/{user.username}"' in first[1]["content"]
+    assert first[0]["content"] == "<p>plain &amp; &lt;b&gt;</p>"
+    # Another server name: its own absolute links.
+    other = client.get(HOME, HTTP_HOST="other.example").json()
+    assert len(conversions) == 2
+    assert f'<a href="http://other.example/api/v1/users/{user.username}"' in other[1]["content"]
+    # An edit: a new text, converted.
+    tweet_id = int(first[0]["id"])
+    services.tweet_edit(tweet=Tweet.objects.get(pk=tweet_id), actor=author, text="edited #kept")
+    edited = client.get(HOME).json()
+    assert edited[0]["content"].startswith("<p>edited <a href=") and len(conversions) == 3
