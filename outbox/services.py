@@ -10,17 +10,20 @@ constraints or into sorted sets; the reset mail checks its request id).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from kombu.transport import redis as kombu_redis
 
 from .models import PendingTask
 
@@ -37,11 +40,36 @@ PUBLISH_TRANSPORT_OPTIONS = {"max_retries": 0, "socket_connect_timeout": 2, "soc
 
 _publisher: tuple[tuple[int, Any], Any] | None = None
 _publisher_lock = threading.Lock()
+# Brokers whose publishing goes through ``_PublishTransport`` (kombu's Redis transport).
+REDIS_SCHEMES = frozenset({"redis", "rediss"})
+
+
+class _PublishChannel(kombu_redis.Channel):
+    """kombu's Redis channel, with one Redis client for its publications: kombu's own builds a
+    new redis-py client (copying its response callbacks) for every message it puts. The client
+    shares the channel's connection pool, as kombu's do; a channel serves one producer, which
+    serves one thread at a time (the producer pool)."""
+
+    _publish_client = None
+
+    @contextlib.contextmanager
+    def conn_or_acquire(self, client=None):
+        if client:
+            yield client
+            return
+        if self._publish_client is None:
+            self._publish_client = self._create_client()
+        yield self._publish_client
+
+
+class _PublishTransport(kombu_redis.Transport):
+    Channel = _PublishChannel
 
 
 def _publisher_connection() -> Any:
     """This process's broker connection for publishing the outbox (per process id: a forked
-    worker makes its own), with ``PUBLISH_TRANSPORT_OPTIONS``; kombu pools its producers."""
+    worker makes its own), with ``PUBLISH_TRANSPORT_OPTIONS``; kombu pools its producers. On
+    Redis through ``_PublishTransport`` (one Redis client per channel, not per message)."""
     global _publisher
     from twitterclone.celery import app
 
@@ -51,7 +79,10 @@ def _publisher_connection() -> Any:
     current = _publisher
     if current is None or current[0] != key:
         with _publisher_lock:
-            connection = app.connection_for_write(transport_options=PUBLISH_TRANSPORT_OPTIONS)
+            url = key[1]
+            scheme = urlsplit(url).scheme if isinstance(url, str) else ""
+            transport = _PublishTransport if scheme in REDIS_SCHEMES else None
+            connection = app.connection_for_write(transport=transport, transport_options=PUBLISH_TRANSPORT_OPTIONS)
             current = _publisher = (key, connection)
     return current[1]
 

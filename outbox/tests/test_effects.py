@@ -181,3 +181,38 @@ def test_concurrent_drains_publish_every_row_exactly_once():
     assert sum(counts) == 300
     assert sorted(m["args"][0] for m in messages) == list(range(300))
     assert not PendingTask.objects.exists()
+
+
+@pytest.mark.redis
+def test_publishing_to_redis_builds_one_client_not_one_per_message(settings):
+    """On a Redis broker the outbox publishes through one redis-py client per channel (kombu's
+    own channel builds one per message); every message still reaches the queue."""
+    import json
+
+    import redis
+    from kombu.transport import redis as kombu_redis
+
+    from outbox.services import pending_task_add, pending_task_publish
+
+    queue = redis.Redis.from_url(settings.REDIS_URL)
+    built = []
+    real = kombu_redis.Channel._create_client
+    with (
+        mock.patch.object(
+            kombu_redis.Channel, "_create_client", lambda self, *a, **k: built.append(1) or real(self, *a, **k)
+        ),
+        celery_broker(settings.REDIS_URL),
+    ):
+        rows = [pending_task_add(task=TASK, args=[index]) for index in range(6)]
+        assert pending_task_publish(rows[0])
+        after_one = len(built)  # the channel's own client (its connection check) and the publishing one
+        assert all(pending_task_publish(row) for row in rows[1:])
+    try:
+        ids = {json.loads(message)["headers"]["id"] for message in queue.lrange("celery", 0, -1)}
+        assert {str(row.pk) for row in rows} <= ids
+        assert not PendingTask.objects.filter(pk__in=[row.pk for row in rows]).exists()
+        assert after_one <= 2 and len(built) == after_one, (after_one, len(built))
+    finally:
+        for message in queue.lrange("celery", 0, -1):
+            if json.loads(message)["headers"]["id"] in {str(row.pk) for row in rows}:
+                queue.lrem("celery", 0, message)
