@@ -189,11 +189,11 @@ def _read_shared_and_misses(
         _keep_local(tweet_id, entry)
 
 
-def hydration_prefill(tweet: Tweet, *, hashtags: Sequence[str], mentions: Sequence[dict]) -> None:
-    """Stores the hydration of a tweet just written (its hashtags in link order, its mentions as
-    ``{"id", "username"}`` in mention order): in this process at once, in the shared cache after
-    commit, so the first page that shows it reads neither. Never raises."""
-    entry = (*_stamp(tweet), list(hashtags), list(mentions))
+def hydration_prefill(tweet: Tweet, *, hashtags: Sequence[str], mentioned_ids: Sequence[int]) -> None:
+    """Stores the hydration of a tweet just written (its hashtags in link order, its mentioned
+    users' ids in mention order): in this process at once, in the shared cache after commit, so
+    the first page that shows it reads neither. Never raises."""
+    entry = (*_stamp(tweet), list(hashtags), tuple(mentioned_ids))
     _keep_local(tweet.pk, entry)
     effects.after_commit(cache.set, _key(tweet.pk), entry, CACHE_SECONDS)  # (errors logged, not raised)
 

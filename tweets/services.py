@@ -158,8 +158,7 @@ def tweet_create(
         mentioned = links.mentionable_users(author, parse_mentions(text))
         links.link_mentions(tweet, mentioned, already_notified=notified)
         if in_order:  # the answer and the first pages read neither the links nor the mentions
-            mentions = [{"id": user.pk, "username": user.username} for user in mentioned]
-            hydration_prefill(tweet, hashtags=hashtags, mentions=mentions)
+            hydration_prefill(tweet, hashtags=hashtags, mentioned_ids=[user.pk for user in mentioned])
         _fan_out_on_commit(tweet)
         live.publish_created(tweet, tags=hashtags)
     return tweet

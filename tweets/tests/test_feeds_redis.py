@@ -230,7 +230,7 @@ def test_redis_home_query_count_is_fixed(user, auth_client, redis_backend, commi
     home(client, "?page_size=2")
     # A post keeps its tweet's hydration: make it cold again, as for tweets posted elsewhere.
     hydration.forget_local()
-    cache.delete_many([f"tw:hyd:{pk}" for pk in Tweet.objects.values_list("pk", flat=True)])
+    cache.delete_many([hydration._key(pk) for pk in Tweet.objects.values_list("pk", flat=True)])
     # The visibility statement (with the viewer's state), hashtags and mentions (cold for 23 of
     # the 25): no authentication query (token version cached), no candidate query (Redis), no
     # embedded tweets on this page.

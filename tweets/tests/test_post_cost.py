@@ -128,23 +128,24 @@ def test_a_new_tweet_is_hydrated_without_a_query(user, other_user, django_captur
     with django_capture_on_commit_callbacks() as callbacks:
         tweet = services.tweet_create(author=user, text=f"#alpha @{third.username} #mu @{other_user.username} #alpha")
     stored = Tweet.objects.get(pk=tweet.pk)
+    kept_entry = hydration._local[tweet.pk]
+    loaded = hydration._load([tweet.pk], {})[tweet.pk]
+    assert kept_entry[5:] == loaded  # hashtags and mentioned ids, in the database's order
+    assert loaded[0] == ["alpha", "mu"] and set(loaded[1]) == {third.pk, other_user.pk}
     with CaptureQueriesContext(connection) as queries:
         kept = hydration.hydrate([stored])[tweet.pk]
-    assert not queries.captured_queries
-    loaded = hydration._load([tweet.pk])[tweet.pk]
-    assert (kept.hashtags, kept.mentions) == (loaded.hashtags, loaded.mentions)
-    assert kept.hashtags == ["alpha", "mu"] and {m["username"] for m in kept.mentions} == {
-        "thirdone",
-        other_user.username,
-    }
-    assert cache.get(f"tw:hyd:{tweet.pk}") is None  # not before commit
+    # No link read: only the mentioned users' current names (they are not authors on the page).
+    assert [q["sql"] for q in queries if "tweets_" in q["sql"]] == []
+    names = {third.pk: "thirdone", other_user.pk: other_user.username}
+    assert kept.mentions == [{"id": user_id, "username": names[user_id]} for user_id in loaded[1]]
+    assert cache.get(hydration._key(tweet.pk)) is None  # not before commit
     for callback in callbacks:
         callback()
     hydration.forget_local()  # another process: the shared cache has it
-    assert cache.get(f"tw:hyd:{tweet.pk}")[5:] == (loaded.hashtags, loaded.mentions)
+    assert cache.get(hydration._key(tweet.pk))[5:] == loaded
     with CaptureQueriesContext(connection) as queries:
-        assert hydration.hydrate([stored])[tweet.pk] == loaded
-    assert not queries.captured_queries
+        assert hydration.hydrate([stored])[tweet.pk] == kept
+    assert [q["sql"] for q in queries if "tweets_" in q["sql"]] == []
 
 
 def test_a_tweet_with_a_new_hashtag_is_not_kept_before_its_links_are_read(user):
