@@ -78,7 +78,9 @@ def _bearer(request: HttpRequest) -> tuple[bool, str | None]:
 
 
 def _decoded(request: HttpRequest | Request) -> _Decoded:
-    http_request = getattr(request, "_request", request)  # DRF's Request wraps Django's
+    # DRF's Request wraps Django's (not getattr(request, "_request", ...): on a Django request
+    # that lookup fails, and a failed lookup builds an AttributeError).
+    http_request = request._request if isinstance(request, Request) else request
     memo = getattr(http_request, _MEMO, None)
     if memo is None:
         present, raw = _bearer(http_request)

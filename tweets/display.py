@@ -61,12 +61,19 @@ def _embedded_from(read: dict[int, Tweet], ids: set[int], quoted_by: set[int]) -
     return loaded
 
 
-def attach_display_data(tweets: Iterable[Tweet], viewer, *, embedded: dict[int, Tweet] | None = None) -> list[Tweet]:
+def attach_display_data(
+    tweets: Iterable[Tweet],
+    viewer,
+    *,
+    embedded: dict[int, Tweet] | None = None,
+    usernames: dict[int, str] | None = None,
+) -> list[Tweet]:
     """Sets the display attributes (see the module docstring) on ``tweets`` and on the tweets
     they embed, and returns the tweets as a list. Tweets must have their author loaded
     (``select_related("author")``, or rows from ``tweets.visibility``). ``embedded``: the
     tweets they embed as ``embedded_tweets`` read them already (with the page), by id; then
-    step 1 runs no query."""
+    step 1 runs no query. ``usernames``: current usernames of mentioned users read with the
+    page (``tweets.hydration.hydrate`` then reads none of those)."""
     tweets = [tweet for tweet in tweets if tweet is not None]
     if not tweets:
         return tweets
@@ -89,7 +96,7 @@ def attach_display_data(tweets: Iterable[Tweet], viewer, *, embedded: dict[int, 
 
     everything = list({id(tweet): tweet for tweet in [*tweets, *loaded.values()]}.values())
     # 2-3: hashtags and mentions (cached), and the viewer's own state.
-    hydrated = hydrate(everything)
+    hydrated = hydrate(everything, usernames=usernames)
     # The viewer's state: already read with the rows of the constant statements; one query
     # for the others (tweets loaded through the ORM).
     unknown = [] if viewer_id is None else [tweet for tweet in everything if not has_viewer_state(tweet, viewer_id)]

@@ -124,10 +124,13 @@ def _usernames(user_ids: Sequence[int]) -> dict[int, str]:
 _AUTHOR_FIELD = Tweet._meta.get_field("author")
 
 
-def hydrate(tweets: Iterable[Tweet]) -> dict[int, Hydration]:
+def hydrate(tweets: Iterable[Tweet], *, usernames: dict[int, str] | None = None) -> dict[int, Hydration]:
     """The hydration of each tweet (by id): one cache round trip, then one database read and
     one cache write for the misses (two queries, whatever their number), and one query for the
-    usernames of mentioned users who are neither authors on the page nor read with the misses."""
+    usernames of mentioned users who are neither authors on the page nor read with the misses.
+    ``usernames``: current usernames already read with the page (user id -> username), such as
+    the home timeline's statement reads for every user its tweets mention."""
+    known = usernames
     by_id = {tweet.pk: tweet for tweet in tweets}
     if not by_id:
         return {}
@@ -138,7 +141,7 @@ def hydrate(tweets: Iterable[Tweet]) -> dict[int, Hydration]:
         entry = _local.get(tweet_id)
         if entry is not None and entry[:5] == stamp:
             found[tweet_id] = entry
-    usernames: dict[int, str] = {}
+    usernames = dict(known) if known else {}
     if len(found) < len(by_id):
         _read_shared_and_misses(by_id, stamps, found, usernames)
     for tweet in by_id.values():

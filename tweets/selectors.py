@@ -33,7 +33,13 @@ MAX_CONTEXT_ANCESTORS = 200
 MAX_CONTEXT_DESCENDANTS = 500
 
 
-def tweets_for_display(tweets: Iterable[Tweet], viewer, *, embedded: dict[int, Tweet] | None = None) -> list[Tweet]:
+def tweets_for_display(
+    tweets: Iterable[Tweet],
+    viewer,
+    *,
+    embedded: dict[int, Tweet] | None = None,
+    usernames: dict[int, str] | None = None,
+) -> list[Tweet]:
     """The tweets (a page, or a queryset evaluated here) with everything
     ``tweets.serializers.TweetSerializer`` needs, in a fixed number of queries whatever their
     number (see ``tweets.display``): the viewer's ``liked``, ``retweeted``, ``bookmarked``,
@@ -42,8 +48,9 @@ def tweets_for_display(tweets: Iterable[Tweet], viewer, *, embedded: dict[int, T
 
     It does not filter: pass tweets that are already ``visible_to(viewer)``, with their
     authors loaded (the querysets of this module select them). ``embedded``: the quoted and
-    retweeted tweets when they were read with the page (the home timeline's statement)."""
-    return attach_display_data(tweets, viewer, embedded=embedded)
+    retweeted tweets when they were read with the page (the home timeline's statement), and
+    ``usernames`` the mentioned users' usernames read with it."""
+    return attach_display_data(tweets, viewer, embedded=embedded, usernames=usernames)
 
 
 def tweet_get_visible(*, tweet_id: int | str, viewer) -> Tweet:

@@ -252,7 +252,7 @@ class HomeTimelineView(APIView):
         paginator = HomeTimelinePagination()
         size, before, after = paginator.bounds(request)
         page = feeds.home_page(viewer=request.user, size=size, before=before, after=after)
-        selectors.tweets_for_display(page.tweets, request.user, embedded=page.embedded)
+        selectors.tweets_for_display(page.tweets, request.user, embedded=page.embedded, usernames=page.usernames)
         paginator.set_links(older_than=page.older_than, newer_than=page.newer_than)
         response = paginator.get_paginated_response(
             TweetSerializer(page.tweets, many=True, context={"request": request}).data

@@ -36,7 +36,14 @@ def instance_from_row(model: type[M], db: str, attnames: Sequence[str], values: 
     fields = instance.__dict__
     fields["_state"] = state
     fields.update(zip(attnames, values, strict=True))
-    after_load = getattr(model, "after_load", None)
+    after_load = _after_load.get(model, _UNKNOWN)
+    if after_load is _UNKNOWN:
+        # Looked up once per model: a missing attribute raises (and formats) an AttributeError.
+        after_load = _after_load[model] = getattr(model, "after_load", None)
     if after_load is not None:
         after_load(instance)
     return instance
+
+
+_UNKNOWN = object()
+_after_load: dict[type, Any] = {}

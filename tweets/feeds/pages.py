@@ -31,6 +31,8 @@ class HomePage:
     # The tweets the page's tweets quote or retweet, read with them (what
     # ``tweets.visibility.embedded_tweets`` gives for them), for ``tweets_for_display``.
     embedded: dict[int, Tweet] = field(default_factory=dict)
+    # The usernames of the users mentioned in them, read with them (for the hydration).
+    usernames: dict[int, str] = field(default_factory=dict)
 
 
 def home_page(*, viewer: User, size: int, before: int | None = None, after: int | None = None) -> HomePage:
@@ -45,6 +47,7 @@ def home_page(*, viewer: User, size: int, before: int | None = None, after: int 
     sources: list[str] = []
     collected: list[Tweet] = []
     embedded: dict[int, Tweet] = {}
+    usernames: dict[int, str] = {}
     bound = after if ascending else before
     exhausted = False
     for _ in range(MAX_FILTER_ROUNDS):
@@ -66,8 +69,11 @@ def home_page(*, viewer: User, size: int, before: int | None = None, after: int 
         if not candidates:
             exhausted = True
             break
-        visible, loaded = home_tweets_with_embedded(viewer_id=viewer.pk, ids=[candidate.id for candidate in candidates])
+        visible, loaded, mentioned = home_tweets_with_embedded(
+            viewer_id=viewer.pk, ids=[candidate.id for candidate in candidates]
+        )
         embedded.update(loaded)
+        usernames.update(mentioned)
         for candidate in candidates:
             bound = candidate.id
             if candidate.id in visible:
@@ -89,6 +95,20 @@ def home_page(*, viewer: User, size: int, before: int | None = None, after: int 
     if ascending:
         page.reverse()
         older_than = page[-1].pk if page else after + 1
-        return HomePage(tweets=page, older_than=older_than, newer_than=continue_from, source=source, embedded=embedded)
+        return HomePage(
+            tweets=page,
+            older_than=older_than,
+            newer_than=continue_from,
+            source=source,
+            embedded=embedded,
+            usernames=usernames,
+        )
     newer_than = (page[0].pk if page else before) if before is not None else None
-    return HomePage(tweets=page, older_than=continue_from, newer_than=newer_than, source=source, embedded=embedded)
+    return HomePage(
+        tweets=page,
+        older_than=continue_from,
+        newer_than=newer_than,
+        source=source,
+        embedded=embedded,
+        usernames=usernames,
+    )

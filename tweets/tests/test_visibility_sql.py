@@ -11,7 +11,7 @@ from accounts.tests.factories import UserFactory
 from social import services as social
 from social.models import Follow, Mute
 from tweets import services
-from tweets.models import Tweet
+from tweets.models import Mention, Tweet
 from tweets.visibility import embedded_tweets, home_tweets, home_tweets_with_embedded, visible_tweets
 
 pytestmark = pytest.mark.django_db
@@ -117,9 +117,10 @@ def test_home_statement_with_embedded_equals_the_two_statements(world, who):
     plain, retweeter = world["authors"]["plain"], world["authors"]["retweeter"]
     for original in list(Tweet.objects.filter(retweet_of__isnull=True)):
         quote = Tweet.objects.create(author=plain, text=f"quoting {original.pk}", quote_of_id=original.pk)
+        Mention.objects.create(tweet=quote, user=original.author)
         Tweet.objects.create(author=retweeter, text="", retweet_of_id=quote.pk)
     all_ids = list(Tweet.objects.values_list("id", flat=True))
-    home, embedded = home_tweets_with_embedded(viewer_id=viewer.pk, ids=all_ids)
+    home, embedded, usernames = home_tweets_with_embedded(viewer_id=viewer.pk, ids=all_ids)
     expected_home = home_tweets(viewer_id=viewer.pk, ids=all_ids)
     assert {pk: _values(tweet) for pk, tweet in home.items()} == {
         pk: _values(tweet) for pk, tweet in expected_home.items()
@@ -132,4 +133,10 @@ def test_home_statement_with_embedded_equals_the_two_statements(world, who):
         pk: _values(tweet) for pk, tweet in expected_embedded.items()
     }
     assert all(Tweet._meta.get_field("author").is_cached(tweet) for tweet in embedded.values())
-    assert home_tweets_with_embedded(viewer_id=viewer.pk, ids=[]) == ({}, {})
+    assert home_tweets_with_embedded(viewer_id=viewer.pk, ids=[]) == ({}, {}, {})
+    # The usernames of the users mentioned in any of them (the quotes mention their author).
+    shown = [*home.values(), *embedded.values()]
+    expected_usernames = dict(
+        Mention.objects.filter(tweet__in=shown).values_list("user_id", "user__username").distinct()
+    )
+    assert expected_usernames and usernames == expected_usernames
