@@ -20,9 +20,13 @@ def clean_text(text: str) -> str:
 
 
 def text_errors(text: str) -> list[str]:
-    """Problems with tweet text (already trimmed): 1 to 280 Unicode code points."""
+    """Problems with tweet text (already trimmed): 1 to 280 Unicode code points, no NUL (which
+    PostgreSQL cannot store: the Mastodon API hands its raw ``status`` here, with no serializer's
+    check in between)."""
     if not text:
         return ["A tweet needs some text."]
+    if "\x00" in text:
+        return ["Null characters are not allowed."]
     if len(text) > MAX_TWEET_LENGTH:
         return [f"A tweet is at most {MAX_TWEET_LENGTH} characters (this one has {len(text)})."]
     return []

@@ -66,3 +66,20 @@ def test_an_unreadable_json_body_with_a_mastodon_token_is_a_json_400(mastodon_cl
     assert not Tweet.objects.exists()
     # The token still works: the socket of the request is not poisoned.
     assert client.get("/api/v1/accounts/verify_credentials").status_code == 200
+
+
+@pytest.mark.parametrize("format", ["json", "multipart"])
+def test_a_status_with_a_nul_is_a_422_not_a_database_error(mastodon_client, user, format):
+    client = mastodon_client(user)
+    response = client.post("/api/v1/statuses", {"status": "a\x00b"}, format=format)
+    assert response.status_code == 422, response.content
+    assert "Null characters" in response.json()["error"]
+    assert not Tweet.objects.exists()
+
+
+def test_an_edit_with_a_nul_is_a_422_and_keeps_the_text(mastodon_client, user):
+    client = mastodon_client(user)
+    status_id = client.post("/api/v1/statuses", {"status": "hello"}, format="json").json()["id"]
+    response = client.put(f"/api/v1/statuses/{status_id}", {"status": "hel\x00lo"}, format="json")
+    assert response.status_code == 422, response.content
+    assert Tweet.objects.get().text == "hello"
