@@ -96,13 +96,19 @@ class _SessionWatch:
 
 
 def _lapsed(watched: list[_Watched]) -> list[WatchedSocket]:
-    """The sockets whose credential is no longer current: one batch check per kind."""
+    """The sockets whose credential is no longer current: one batch check per kind. A kind whose
+    check fails (its database or cache unreachable) is tried again at the next beat; the other
+    kinds' lapsed sockets still close now."""
     by_check: dict[BatchCheck, list[_Watched]] = {}
     for item in watched:
         by_check.setdefault(item.current, []).append(item)
     lapsed = []
     for current, items in by_check.items():
-        results = current([item.credential for item in items])
+        try:
+            results = current([item.credential for item in items])
+        except Exception:
+            logger.warning("socket session check failed for %d sockets", len(items), exc_info=True)
+            continue
         lapsed.extend(item.socket for item, ok in zip(items, results, strict=True) if not ok)
     return lapsed
 

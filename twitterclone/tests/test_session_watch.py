@@ -138,3 +138,23 @@ def test_many_sockets_are_checked_in_one_cache_round_trip(django_assert_max_num_
     with django_assert_max_num_queries(1):  # at most the revoked user's row (its cache entry)
         assert sessions.access_tokens_current(claims) == [True, True, False, True, True]
     assert len(calls) == 1
+
+
+def test_a_failing_check_of_one_kind_does_not_spare_the_others_lapsed_sockets(caplog):
+    # E.g. the OAuth tokens' query fails (database down) while the JWT check still answers from
+    # the cache: the revoked JWT sockets close on this beat all the same.
+    oauth_socket, jwt_socket, current_socket = object(), object(), object()
+
+    def oauth_check(credentials):
+        raise RuntimeError("database unreachable")
+
+    def jwt_check(credentials):
+        return [credential != "revoked" for credential in credentials]
+
+    watched = [
+        session_watch._Watched(oauth_socket, 7, oauth_check),
+        session_watch._Watched(jwt_socket, "revoked", jwt_check),
+        session_watch._Watched(current_socket, "current", jwt_check),
+    ]
+    assert session_watch._lapsed(watched) == [jwt_socket]
+    assert "socket session check failed for 1 sockets" in caplog.text
