@@ -16,7 +16,7 @@ from tweets.text import parse_hashtags
 
 from . import presenters
 from .html import text_to_html
-from .selectors import ACCOUNT_COLUMNS, account_users
+from .selectors import ACCOUNT_COLUMNS, account_users, tweet_authors
 
 ACCOUNT_FIELDS = frozenset(ACCOUNT_COLUMNS)
 
@@ -89,7 +89,7 @@ class StatusRenderer:
         self._load_authors(everything)
         parent_ids = {t.reply_to_id for t in everything if t.reply_to_id} - set(self.parent_authors)
         if parent_ids:
-            self.parent_authors.update(Tweet.objects.filter(pk__in=parent_ids).values_list("pk", "author_id"))
+            self.parent_authors.update(tweet_authors(parent_ids))
 
     def many(self, tweets: list[Tweet], *, display_loaded: bool = True) -> list[dict[str, Any]]:
         self.prepare(tweets, display_loaded=display_loaded)

@@ -30,16 +30,31 @@ ACCOUNT_COLUMNS = tuple(
 )
 
 
+def _ids_match(ids: list[int]) -> tuple[str, list]:
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [ids]
+    return f"IN ({', '.join(['%s'] * len(ids))})", ids
+
+
+def tweet_authors(ids: Iterable[int]) -> dict[int, int]:
+    """The author id of each of these tweets that exists (one constant statement): the parents'
+    authors of a page's replies (``in_reply_to_account_id``)."""
+    ids = sorted({int(pk) for pk in ids})
+    if not ids:
+        return {}
+    match, params = _ids_match(ids)
+    with statement_cursor() as cursor:
+        cursor.execute(f"SELECT id, author_id FROM {Tweet._meta.db_table} WHERE id {match}", params)  # noqa: S608
+        return dict(cursor.fetchall())
+
+
 def account_users(ids: Iterable[int]) -> dict[int, User]:
     """The users with these ids, with what their Account shows loaded (one constant statement):
     for authors that came with a summary only (``tweets.visibility`` rows)."""
     ids = sorted({int(pk) for pk in ids})
     if not ids:
         return {}
-    if connection.vendor == "postgresql":
-        match, params = "= ANY(%s)", [ids]
-    else:
-        match, params = f"IN ({', '.join(['%s'] * len(ids))})", ids
+    match, params = _ids_match(ids)
     columns = ", ".join(ACCOUNT_COLUMNS)
     with statement_cursor() as cursor:
         cursor.execute(f"SELECT {columns} FROM {User._meta.db_table} WHERE id {match}", params)  # noqa: S608

@@ -117,3 +117,24 @@ def test_status_html_is_converted_once_per_text_and_server(user, mastodon_client
     services.tweet_edit(tweet=Tweet.objects.get(pk=tweet_id), actor=author, text="edited #kept")
     edited = client.get(HOME).json()
     assert edited[0]["content"].startswith("<p>edited <a href=") and len(conversions) == 3
+
+
+def test_replies_name_their_parents_authors_with_one_constant_statement(user, mastodon_client):
+    bob, carol = UserFactory(), UserFactory()
+    social.follow_create(follower=user, followee=bob)
+    to_carol = services.tweet_create(author=carol, text="carol's")
+    gone = services.tweet_create(author=carol, text="soon deleted")
+    services.tweet_create(author=bob, text="to carol", reply_to_id=to_carol.pk)
+    services.tweet_create(author=bob, text="to a deleted tweet", reply_to_id=gone.pk)
+    own = services.tweet_create(author=bob, text="mine")
+    services.tweet_create(author=bob, text="to myself", reply_to_id=own.pk)
+    services.tweet_destroy(tweet=gone)
+    client = mastodon_client(user)
+    with CaptureQueriesContext(connection) as queries:
+        statuses = {s["content"]: s for s in client.get(HOME).json()}
+    assert statuses["<p>to carol</p>"]["in_reply_to_account_id"] == str(carol.pk)
+    assert statuses["<p>to myself</p>"]["in_reply_to_account_id"] == str(bob.pk)
+    assert statuses["<p>to a deleted tweet</p>"]["in_reply_to_account_id"] is None
+    assert statuses["<p>mine</p>"]["in_reply_to_account_id"] is None
+    parents = [q["sql"] for q in queries if "author_id FROM tweets_tweet WHERE id" in q["sql"]]
+    assert len(parents) == 1 and not [q["sql"] for q in queries if q["sql"].startswith('SELECT "tweets_tweet"')]
