@@ -5,7 +5,9 @@ rendering) for a sample of users. Scenarios (as bench/timeline.py builds
 them): ``home`` (``GET /api/v1/timeline/home``, ``--page``), ``user_timeline``
 (``GET /api/v1/users/{username}/tweets`` of another sampled user), ``post_tweet``
 (``POST /api/v1/tweets``: a Celery worker is not needed, the fan-out tasks wait in the broker)
-and ``mastodon_home`` (``GET /api/v1/timelines/home`` with an OAuth token).
+``mastodon_home`` (``GET /api/v1/timelines/home`` with an OAuth token) and ``fixed_json``
+(bench/timeline.py's ceiling: ``GET /api/v1/bench/fixed``, a fixed page of 20 tweets through the
+same stack without the database), so that a page's instructions can be set against the ceiling's.
 
     .venv/bin/python bench/profile_page.py                       # home, 2,000 requests, top 15
     .venv/bin/python bench/profile_page.py --scenario user_timeline --requests 500 --top 25
@@ -41,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.timeline import BENCH_SECRET_KEY  # noqa: E402
 
-SCENARIOS = ("home", "user_timeline", "post_tweet", "mastodon_home")
+SCENARIOS = ("home", "user_timeline", "post_tweet", "mastodon_home", "fixed_json")
 # Frames of this repository (not of Django or the libraries), for the cumulative listing.
 PROJECT_CODE = r"/(tweets|accounts|social|notifications|outbox|mastodon_api|twitterclone)/(?!tests/)"
 
@@ -59,6 +61,7 @@ def setup(database_url: str, redis_url: str) -> None:
         LOG_LEVEL="ERROR",
         RATE_LIMITS_ENABLED="false",
         ACCESS_TOKEN_LIFETIME_SECONDS="86400",
+        BENCHMARK_ENDPOINTS="true",  # the fixed_json scenario's page, as bench/timeline.py serves it
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twitterclone.settings")
     import django
@@ -137,6 +140,8 @@ def build_requests(args: argparse.Namespace, client) -> list[Request]:
         if args.scenario == "user_timeline":
             other = ordered[(index + 1) % len(ordered)]
             requests.append(Request("GET", f"/api/v1/users/{other.username}/tweets", auth))
+        elif args.scenario == "fixed_json":
+            requests.append(Request("GET", "/api/v1/bench/fixed", auth))
         elif args.scenario == "post_tweet":
             body = json.dumps({"text": f"benchmark tweet {index} #bench"})
             requests.append(Request("POST", "/api/v1/tweets", auth, body))
