@@ -1,0 +1,92 @@
+"""What nginx itself answers in the production layout (deploy/nginx.conf), through the real proxy:
+its own errors in the API's JSON error envelope (never an HTML page), and uploaded files served
+with their image type, never as a page of this origin."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import signal
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+
+from deploy.layout import nginx_binary, run_layout
+from tests.server import register
+from tests.test_layout import auth, layout_env
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture(scope="module")
+def proxy(django_db_setup, django_db_blocker):
+    try:
+        nginx_binary()
+    except FileNotFoundError:
+        pytest.skip("nginx is not installed: scripts/install_nginx.sh (.ci/run runs it)")
+    media = Path(tempfile.mkdtemp(prefix="twitterclone-media-"))
+    media.chmod(0o755)  # nginx's workers (www-data, when started as root) read it
+    env = layout_env() | {"MEDIA_ROOT": str(media)}
+    try:
+        with django_db_blocker.unblock(), run_layout(env, http_processes=1, ws_processes=1) as running:
+            yield running
+    finally:
+        shutil.rmtree(media, ignore_errors=True)
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json"), response.headers
+    assert response.json()["error"]["code"] == code, response.text
+
+
+def test_malformed_or_oversized_requests_get_the_json_envelope(proxy):
+    with httpx.Client(base_url=proxy.base_url, timeout=30) as client:
+        huge_header = client.get("/api/v1/users/nobody", headers={"X-Filler": "a" * 20_000})
+        assert_error(huge_header, 400, "invalid")
+        long_line = client.get("/api/v1/users/nobody?q=" + "a" * 20_000)
+        assert_error(long_line, 414, "uri_too_long")
+        too_big = client.post(
+            "/api/v1/tweets", content=b"x" * (4 * 1024 * 1024), headers={"Content-Type": "application/json"}
+        )
+        assert_error(too_big, 413, "payload_too_large")
+
+
+def png_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_an_uploaded_avatar_is_served_as_its_image_type_and_never_as_a_page(proxy):
+    user = register(proxy.base_url, "prx_avatar")
+    with httpx.Client(base_url=proxy.base_url, timeout=30, headers=auth(user)) as client:
+        updated = client.patch("/api/v1/users/me", files={"avatar": ("me.png", png_bytes(), "image/png")})
+        assert updated.status_code == 200, updated.text
+        url = client.get("/api/v1/users/me").json()["avatar_url"]
+        assert url and "/media/" in url, url
+        served = client.get(url)
+    assert served.status_code == 200, served.text
+    assert served.content == png_bytes()
+    assert served.headers["content-type"] == "image/png"
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert "sandbox" in served.headers["content-security-policy"]
+
+
+def test_with_the_http_server_down_the_proxy_answers_502_in_the_json_envelope(proxy):
+    """Last in this module: it kills the layout's one HTTP server."""
+    proxy.http[0].kill(signal.SIGKILL)
+    proxy.http[0].popen.wait(10)
+    time.sleep(0.5)
+    down = httpx.get(f"{proxy.base_url}/api/v1/users/nobody", timeout=30)
+    assert_error(down, 502, "upstream_unavailable")
+    assert down.headers["retry-after"] == "5"
