@@ -4,6 +4,7 @@ media files, mail, internationalisation and logging."""
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -11,13 +12,12 @@ if (BASE_DIR / ".env").exists():  # optional: without the check django-environ l
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
-# The development key is only ever used with DEBUG on; production must set its own.
-SECRET_KEY = env(
-    "SECRET_KEY",
-    default="dev-insecure-3f1e0b6c2a7d48e59c0b1f7a9e8d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a19087"
-    if DEBUG
-    else environ.Env.NOTSET,
-)
+# The development key is only ever used with DEBUG on; production must set its own, and may not
+# copy this one (it is public: anyone could sign sessions, tokens and password-reset codes).
+_DEV_SECRET_KEY = "dev-insecure-3f1e0b6c2a7d48e59c0b1f7a9e8d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a19087"
+SECRET_KEY = env("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else environ.Env.NOTSET)
+if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or SECRET_KEY.startswith(("dev-insecure-", "django-insecure-"))):
+    raise ImproperlyConfigured("SECRET_KEY is the public development key: set a secret one when DEBUG is off.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -1,0 +1,40 @@
+"""Production settings refuse what would be unsafe in front of real users (docs/deployment.md)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from twitterclone.settings.core import _DEV_SECRET_KEY
+
+
+def start(**env: str) -> subprocess.CompletedProcess:
+    """Loads the settings in a fresh interpreter, as a server process would."""
+    base = {"PATH": "/usr/bin:/bin", "DATABASE_URL": "sqlite:////tmp/settingscheck.sqlite3"}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        capture_output=True,
+        text=True,
+        env=base | {"DJANGO_SETTINGS_MODULE": "twitterclone.settings"} | env,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("key", [_DEV_SECRET_KEY, "django-insecure-" + "k" * 50])
+def test_production_refuses_to_start_with_the_public_development_key(key):
+    result = start(DEBUG="false", SECRET_KEY=key)
+    assert result.returncode != 0
+    assert "SECRET_KEY is the public development key" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_key():
+    result = start(DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_starts_with_a_key_of_its_own_and_development_with_none():
+    assert start(DEBUG="false", SECRET_KEY="k" * 30 + "-a-long-random-production-secret").stdout == "started\n"
+    assert start(DEBUG="true").stdout == "started\n"
