@@ -6,10 +6,18 @@ values only fail when the query runs: a NUL byte (PostgreSQL refuses it in any t
 of ``datetime``'s range (``ValueError``) or past a C long (``OverflowError``). Those were 500s on
 every changelist and on the autocomplete view. ``TwitterAdminSite.admin_view`` asks
 ``query_problem`` first, for every admin view, ours and third-party apps' alike, and answers 400.
+
+The same holds for the ids a changelist action is posted with (``_selected_action``): Django
+filters ``pk__in`` with them unchecked, and ``abc`` or a NUL failed when the action ran its query
+(``ValueError: Field 'id' expected a number``). ``selection_problem`` checks them with the primary
+key's own ``to_python``.
 """
 
 from __future__ import annotations
 
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.http import QueryDict
 
 from twitterclone.params import parse_bounded_int
@@ -47,4 +55,17 @@ def query_problem(query: QueryDict) -> str | None:
             for item in items:
                 if parse_bounded_int(item, minimum=bounds[0], maximum=bounds[1]) is None:
                     return f"{key}: a whole number from {bounds[0]} to {bounds[1]}."
+    return None
+
+
+def selection_problem(post: QueryDict, model: type[Model]) -> str | None:
+    """Why the objects selected for a changelist action cannot be looked up, or None."""
+    pk = model._meta.pk
+    for value in post.getlist(helpers.ACTION_CHECKBOX_NAME):
+        try:
+            if "\x00" in value:
+                raise ValidationError("NUL")
+            pk.to_python(value)
+        except ValidationError:
+            return f"Selected objects must be given by their {pk.name}."
     return None

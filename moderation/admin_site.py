@@ -19,7 +19,7 @@ import math
 from functools import update_wrapper
 
 from django.conf import settings
-from django.contrib.admin import AdminSite
+from django.contrib.admin import AdminSite, ModelAdmin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -30,7 +30,7 @@ from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from accounts.auth import user_can_authenticate
 from twitterclone.clientip import client_ip
 
-from .admin_query import query_problem
+from .admin_query import query_problem, selection_problem
 
 logger = logging.getLogger("twitterclone.admin")
 
@@ -109,9 +109,13 @@ class TwitterAdminSite(OTPAdminSite):
     def admin_view(self, view, cacheable: bool = False):
         """Django's wrapper of every admin view, behind the query-string guard."""
         inner = super().admin_view(view, cacheable)
+        model_admin = getattr(view, "__self__", None)
+        checks_selection = isinstance(model_admin, ModelAdmin) and view.__name__ == "changelist_view"
 
         def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             problem = query_problem(request.GET)
+            if problem is None and checks_selection and request.method == "POST":
+                problem = selection_problem(request.POST, model_admin.model)
             if problem is not None:
                 return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
             return inner(request, *args, **kwargs)

@@ -78,3 +78,24 @@ def test_a_moderator_gets_the_same_400_and_a_plain_query_still_works(mod_client,
     assert mod_client.get(REPORTS, {"created_at__year": "-1"}).status_code == 400
     assert mod_client.get(REPORTS, {"created_at__year": "2026", "status__exact": "open"}).status_code == 200
     assert mod_client.get(TWEETS, {"q": "bob"}).status_code == 200
+
+
+@pytest.mark.parametrize("selected", [["abc"], ["\x00"], ["1", "x"], ["1.5"]])
+def test_an_action_on_ids_that_cannot_be_ids_is_a_400_everywhere(admin_client_for, world, selected):
+    client = admin_client_for(UserFactory(username="root_admin", is_staff=True, is_superuser=True))
+    for model, model_admin in admin.site._registry.items():
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        for action in ["delete_selected", *(a for a in model_admin.actions or () if isinstance(a, str))]:
+            for extra in ({"index": "0"}, {"confirm": "yes", "reason": "because"}):
+                response = client.post(url, {"action": action, "_selected_action": selected, **extra})
+                assert response.status_code == 400, (url, action, selected, response.status_code)
+
+
+def test_a_moderator_action_on_real_ids_still_runs(mod_client, world):
+    tweet = make_tweet(UserFactory(username="carol"))
+    response = mod_client.post(
+        TWEETS, {"action": "hide_tweets", "_selected_action": [str(tweet.pk)], "confirm": "yes", "reason": "spam"}
+    )
+    assert response.status_code == 302
+    tweet.refresh_from_db()
+    assert tweet.is_hidden
