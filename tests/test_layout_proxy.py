@@ -5,14 +5,17 @@ with their image type, never as a page of this origin."""
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import signal
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from django.db import transaction
 from PIL import Image
 
 from deploy.layout import nginx_binary, run_layout
@@ -82,8 +85,41 @@ def test_an_uploaded_avatar_is_served_as_its_image_type_and_never_as_a_page(prox
     assert "sandbox" in served.headers["content-security-policy"]
 
 
+def test_sigterm_lets_the_http_server_finish_the_request_in_flight(proxy):
+    """What docker stop (SIGTERM to the master, the container's first process) does: the request
+    in flight is answered, not cut. It is held in flight by a lock on the user's row. Stops the
+    layout's one HTTP server: the next test relies on it."""
+    from accounts.models import User
+
+    user = register(proxy.base_url, "prx_drain")
+    outcome: dict[str, object] = {}
+
+    def rename() -> None:
+        try:
+            response = httpx.patch(
+                f"{proxy.base_url}/api/v1/users/me", json={"display_name": "drained"}, headers=auth(user), timeout=60
+            )
+            outcome["status"] = response.status_code
+        except httpx.HTTPError as exc:
+            outcome["error"] = repr(exc)
+
+    server = proxy.http[0].popen
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=user["user"]["id"])
+        thread = threading.Thread(target=rename)
+        thread.start()
+        time.sleep(1.5)  # the PATCH is now waiting on the row lock inside the server
+        assert not outcome, outcome
+        os.kill(server.pid, signal.SIGTERM)
+        time.sleep(1.0)
+    thread.join(60)
+    assert outcome == {"status": 200}, outcome
+    assert User.objects.get(pk=user["user"]["id"]).display_name == "drained"
+    server.wait(30)  # and then it stops
+
+
 def test_with_the_http_server_down_the_proxy_answers_502_in_the_json_envelope(proxy):
-    """Last in this module: it kills the layout's one HTTP server."""
+    """Last in this module: it kills the layout's one HTTP server (if it still runs)."""
     proxy.http[0].kill(signal.SIGKILL)
     proxy.http[0].popen.wait(10)
     time.sleep(0.5)
