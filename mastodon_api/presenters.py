@@ -3,6 +3,7 @@ what to show comes from the services and selectors; this only says how Mastodon 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,21 +23,34 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
+# An absolute path of letters, digits, "/", "_", "." and "-" only, not starting with "//".
+_PLAIN_PATH = re.compile(r"/(?!/)[A-Za-z0-9/_.\-]*\Z")
+
+
 class Links:
     """The absolute URLs of one rendering, each built once (a page repeats its authors, their
     avatars and the static images): ``request.build_absolute_uri`` of the same path, memoized.
     Short-lived: one per response (a streaming socket's request lives long)."""
 
-    __slots__ = ("_urls", "request")
+    __slots__ = ("_base", "_urls", "request")
 
     def __init__(self, request: Request) -> None:
         self.request = request
         self._urls: dict[str, str] = {}
+        self._base: str | None = None
 
     def absolute(self, path: str) -> str:
         url = self._urls.get(path)
         if url is None:
-            url = self._urls[path] = self.request.build_absolute_uri(path)
+            if _PLAIN_PATH.match(path) and "/." not in path:
+                # What build_absolute_uri gives such a path (nothing to quote, no dot segment,
+                # not "//host"): the server's scheme and host, then the path.
+                if self._base is None:
+                    self._base = self.request.build_absolute_uri("/")[:-1]
+                url = self._base + path
+            else:
+                url = self.request.build_absolute_uri(path)
+            self._urls[path] = url
         return url
 
     def static(self, name: str) -> str:

@@ -138,3 +138,33 @@ def test_replies_name_their_parents_authors_with_one_constant_statement(user, ma
     assert statuses["<p>mine</p>"]["in_reply_to_account_id"] is None
     parents = [q["sql"] for q in queries if "author_id FROM tweets_tweet WHERE id" in q["sql"]]
     assert len(parents) == 1 and not [q["sql"] for q in queries if q["sql"].startswith('SELECT "tweets_tweet"')]
+
+
+@pytest.mark.parametrize("secure,host", [(False, "testserver"), (True, "other.example:8443")])
+def test_links_are_those_of_build_absolute_uri(secure, host, settings):
+    """``Links.absolute`` joins plain paths to the server's address itself; every path gives
+    what ``request.build_absolute_uri`` gives."""
+    from django.test import RequestFactory
+    from rest_framework.request import Request
+
+    settings.ALLOWED_HOSTS = ["testserver", "other.example"]
+    request = Request(RequestFactory().get("/api/v1/timelines/home", secure=secure, HTTP_HOST=host))
+    paths = [
+        "/",
+        "/api/v1/tweets/123",
+        "/api/v1/users/some_name",
+        "/api/v1/hashtags/café/tweets",
+        "/api/v1/hashtags/a b/tweets",
+        "/static/mastodon_api/missing.bbb8e6345d45.png",
+        "/a/./b",
+        "/a/../b",
+        "/a/.hidden",
+        "//elsewhere.example/x",
+        "/q?x=1&y=<2>",
+        "https://cdn.example/static/x.png",
+        "relative/path",
+    ]
+    links = presenters.Links(request)
+    for path in paths:
+        assert links.absolute(path) == request.build_absolute_uri(path), path
+        assert links.absolute(path) == request.build_absolute_uri(path), path  # memoized
