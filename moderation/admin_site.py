@@ -28,7 +28,7 @@ from django_otp import devices_for_user, user_has_device
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 from accounts.auth import user_can_authenticate
-from twitterclone.clientip import client_ip
+from twitterclone.clientip import client_network
 
 from .admin_query import query_problem, selection_problem
 
@@ -73,7 +73,7 @@ class AdminLoginForm(OTPAdminAuthenticationForm):
 def _login_limits(request: HttpRequest):
     from twitterclone.ratelimit import limit_for
 
-    limits = [limit_for("admin_login_ip", f"ip:{client_ip(request)}")]
+    limits = [limit_for("admin_login_ip", f"ip:{client_network(request)}")]
     username = request.POST.get("username", "")
     if isinstance(username, str) and username.strip():
         digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]

@@ -43,3 +43,24 @@ def client_ip(request: HttpRequest) -> str:
         return remote
     chosen = entries[-trusted] if len(entries) >= trusted else entries[0]
     return _valid_address(chosen) or remote
+
+
+def client_network(request: HttpRequest) -> str:
+    """What per-address limits count against: the client's IPv4 address, or the IPv6 network of
+    ``RATE_LIMIT_IPV6_PREFIX`` bits (default 64) its address is in.
+
+    One IPv6 subscriber is routinely given a whole /64 (2^64 addresses): counted per address, a
+    single client would have as many budgets as it cares to use addresses. An IPv4-mapped IPv6
+    address (``::ffff:192.0.2.1``) counts as its IPv4 address.
+    """
+    address = client_ip(request)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        prefix = settings.RATE_LIMIT_IPV6_PREFIX
+        return str(ipaddress.IPv6Network((parsed, prefix), strict=False))
+    return address

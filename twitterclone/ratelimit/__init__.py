@@ -14,8 +14,8 @@ Every API response carries ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and 
 gets 429 in the error envelope with ``Retry-After`` and those headers for the limit it exceeded. The
 middleware sits after CORS, so browsers can read a 429, and CORS preflights are never counted. When
 Redis is unavailable the limits fail open (requests pass, a warning is logged at most every 30 s):
-an outage of Redis must not take the API down. Client addresses come from ``clientip.client_ip``
-(``TRUSTED_PROXY_COUNT``).
+an outage of Redis must not take the API down. Client addresses come from ``clientip.client_network``
+(``TRUSTED_PROXY_COUNT``; an IPv6 client counts by its /64, ``RATE_LIMIT_IPV6_PREFIX``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import orjson
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from ..clientip import client_ip
+from ..clientip import client_network
 from ..errors import error_json_response
 from .store import Limit, Outcome, check
 
@@ -94,13 +94,13 @@ def _field(request: HttpRequest, name: str) -> str | None:
 
 def _identity(request: HttpRequest, per: str) -> str | None:
     if per == "ip":
-        return f"ip:{client_ip(request)}"
+        return f"ip:{client_network(request)}"
     if per == "user":
         user_id = request_user_id(request)
         return f"user:{user_id}" if user_id else None
     if per == "user_or_ip":
         user_id = request_user_id(request)
-        return f"user:{user_id}" if user_id else f"ip:{client_ip(request)}"
+        return f"user:{user_id}" if user_id else f"ip:{client_network(request)}"
     if per.startswith("field:"):
         value = _field(request, per.split(":", 1)[1])
         return f"{per}:{value}" if value else None

@@ -1,6 +1,8 @@
 """The HTTP and WebSocket API: REST framework, the OpenAPI schema, rate limits, CORS, socket
 limits and production security headers."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .core import DEBUG, env
 
 # --- REST framework -----------------------------------------------------------
@@ -54,6 +56,11 @@ RATE_LIMIT_KEY_PREFIX = env("RATE_LIMIT_KEY_PREFIX", default="rl")
 # Reverse proxies in front of the server that append to X-Forwarded-For (1 behind one nginx). The
 # client address is that many entries from the right of the header; 0 uses the connection's peer.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Per-address limits count an IPv6 client by the network of this many bits its address is in (a
+# subscriber usually has a whole /64); IPv4 clients by their address (twitterclone/clientip.py).
+RATE_LIMIT_IPV6_PREFIX = env.int("RATE_LIMIT_IPV6_PREFIX", default=64)
+if not 1 <= RATE_LIMIT_IPV6_PREFIX <= 128:
+    raise ImproperlyConfigured("RATE_LIMIT_IPV6_PREFIX is a prefix length from 1 to 128.")
 _DEFAULT_RATE_LIMITS = {
     # Every API request, per user (valid Bearer token) or else per IP.
     "api": ("300/5m", "user_or_ip"),
