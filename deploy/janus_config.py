@@ -46,6 +46,9 @@ PLACEHOLDERS = (
     "JANUS_HTTP_IP",
     "JANUS_ADMIN_PORT",
     "JANUS_ADMIN_IP",
+    "JANUS_EVENTS_ENABLED",
+    "JANUS_EVENTS_BACKEND",
+    "JANUS_EVENTS_SECRET",
 )
 
 
@@ -99,6 +102,7 @@ class JanusInstance:
     token_secret: str
     admin_secret: str
     admin_key: str
+    events_secret: str  # the event handler's password (JANUS_EVENTS_SECRET); "" when it is off
     process: subprocess.Popen
     directory: Path
     log_path: Path
@@ -113,6 +117,7 @@ class JanusInstance:
             "JANUS_TOKEN_SECRET": self.token_secret,
             "JANUS_ADMIN_SECRET": self.admin_secret,
             "JANUS_ADMIN_KEY": self.admin_key,
+            "JANUS_EVENTS_SECRET": self.events_secret,
         }
 
     def log(self) -> str:
@@ -148,10 +153,13 @@ def run_janus(
     session_timeout: int = 60,
     event_loops: int | None = None,
     extra_args: list[str] | None = None,
+    events_backend: str = "",
 ) -> Iterator[JanusInstance]:
     """Start Janus with the repository's configuration on free loopback ports, in a temporary
     directory of its own (so several can run at once), with fresh random secrets.
-    ``event_loops``: Janus's shared media loops (default: one per CPU; 0: a thread per handle)."""
+    ``event_loops``: Janus's shared media loops (default: one per CPU; 0: a thread per handle).
+    ``events_backend``: the URL its event handler POSTs the Streaming events to (our
+    ``/internal/janus/events``); empty: the handler is off."""
     binary = janus_binary()
     if binary is None:
         raise FileNotFoundError("janus is not installed (scripts/install_media.sh)")
@@ -174,6 +182,9 @@ def run_janus(
             "JANUS_HTTP_IP": "127.0.0.1",
             "JANUS_ADMIN_PORT": str(admin_port),
             "JANUS_ADMIN_IP": "127.0.0.1",
+            "JANUS_EVENTS_ENABLED": "true" if events_backend else "false",
+            "JANUS_EVENTS_BACKEND": events_backend,
+            "JANUS_EVENTS_SECRET": secrets.token_urlsafe(24) if events_backend else "",
         }
         config = render_config(directory, values)
         log_path = directory / "janus.log"
@@ -197,6 +208,7 @@ def run_janus(
                 token_secret=values["JANUS_TOKEN_SECRET"],
                 admin_secret=values["JANUS_ADMIN_SECRET"],
                 admin_key=values["JANUS_ADMIN_KEY"],
+                events_secret=values["JANUS_EVENTS_SECRET"],
                 process=process,
                 directory=directory,
                 log_path=log_path,

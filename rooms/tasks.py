@@ -71,3 +71,16 @@ def media_check() -> None:
     from .media.service import media_check_quietly
 
     media_check_quietly()
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=3)
+def media_viewers_enforce(self, viewers: list[list[int]]) -> None:
+    """Janus reported these (session id, handle id) Streaming viewers starting or switching
+    (``POST /internal/janus/events``): detaches each that watches another room's mountpoint."""
+    from .media.janus import JanusError
+    from .media.viewers import viewers_enforce
+
+    try:
+        viewers_enforce([(int(session_id), int(handle_id)) for session_id, handle_id in viewers])
+    except JanusError as exc:
+        _retry_media(self, exc)

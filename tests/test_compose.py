@@ -159,7 +159,13 @@ def test_the_compose_nginx_config_passes_nginx_t(tmp_path):
     assert "syntax is ok" in result.stderr
 
 
-JANUS_SECRETS = ("JANUS_API_SECRET", "JANUS_TOKEN_SECRET", "JANUS_ADMIN_SECRET", "JANUS_ADMIN_KEY")
+JANUS_SECRETS = (
+    "JANUS_API_SECRET",
+    "JANUS_TOKEN_SECRET",
+    "JANUS_ADMIN_SECRET",
+    "JANUS_ADMIN_KEY",
+    "JANUS_EVENTS_SECRET",
+)
 
 
 def test_the_janus_service_and_the_app_share_its_secrets_and_addresses():
@@ -173,6 +179,9 @@ def test_the_janus_service_and_the_app_share_its_secrets_and_addresses():
         assert env["JANUS_PUBLIC_URL"].startswith("${JANUS_PUBLIC_URL:-http"), name
         for secret in JANUS_SECRETS:
             assert env[secret] == janus["environment"][secret] == f"${{{secret}:?set {secret}}}", (name, secret)
+        # Janus's event handler calls web directly, by its compose name (rooms.media.viewers).
+        assert env["ALLOWED_HOSTS"].endswith(",web"), name
+    assert janus["environment"]["JANUS_EVENTS_BACKEND"] == "http://web:8000/internal/janus/events"
     # The Janus API and the media are published; the Admin API is not.
     assert janus["ports"] == ["${JANUS_PORT:-8088}:8088", "20000-20199:20000-20199/udp"]
     assert janus["environment"]["JANUS_RTP_PORT_RANGE"] == "20000-20199"
@@ -202,6 +211,7 @@ def test_the_janus_image_entrypoint_renders_a_config_janus_runs(tmp_path):
         "JANUS_ADMIN_PORT": str(admin_port),
         "JANUS_ADMIN_IP": "127.0.0.1",
         "JANUS_RTP_PORT_RANGE": "20000-60000",
+        "JANUS_EVENTS_BACKEND": "http://127.0.0.1:9/internal/janus/events",
         **{secret: f"test-{secret.lower()}" for secret in JANUS_SECRETS},
     }
     log = tmp_path / "janus.log"
@@ -220,6 +230,7 @@ def test_the_janus_image_entrypoint_renders_a_config_janus_runs(tmp_path):
         info = httpx.get(f"{url}/info").json()
         assert set(info["plugins"]) == {"janus.plugin.audiobridge", "janus.plugin.streaming"}
         assert set(info["transports"]) == {"janus.transport.http"}
+        assert set(info["events"]) == {"janus.eventhandler.sampleevh"}  # JANUS_EVENTS_BACKEND is set
         assert info["api_secret"] is True and info["auth_token"] is True
         # Media on a shared pool of loops, one per CPU (nproc), that clients cannot choose.
         assert info["static-event-loops"] == int(subprocess.check_output(["nproc"]))

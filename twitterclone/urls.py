@@ -4,6 +4,8 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from rooms.janus_events import janus_events
+
 from .health import healthz, readyz
 from .views import (
     ApiRootView,
@@ -33,6 +35,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("internal/janus/events", janus_events, name="janus-events"),
     path("", landing_page, name="landing"),
     path("", include("rooms.page_urls")),
 ]

@@ -6,7 +6,9 @@
 # Optional: JANUS_PUBLIC_IP (the address browsers reach; put into host candidates, as for a 1:1
 # NAT such as Docker's port publishing), JANUS_RTP_PORT_RANGE (ICE, publish it as UDP),
 # JANUS_HTTP_PORT, JANUS_ADMIN_PORT, JANUS_DEBUG_LEVEL, JANUS_EVENT_LOOPS (shared media loops,
-# default one per CPU, `nproc`; 0 = a thread per handle).
+# default one per CPU, `nproc`; 0 = a thread per handle), JANUS_EVENTS_BACKEND (our
+# /internal/janus/events URL: the event handler POSTs the Streaming viewers' events there) with
+# JANUS_EVENTS_SECRET (required then; the app's JANUS_EVENTS_SECRET).
 set -eu
 
 : "${JANUS_API_SECRET:?set JANUS_API_SECRET}"
@@ -25,6 +27,13 @@ export JANUS_HTTP_PORT="${JANUS_HTTP_PORT:-8088}"
 export JANUS_HTTP_IP="${JANUS_HTTP_IP:-0.0.0.0}"
 export JANUS_ADMIN_PORT="${JANUS_ADMIN_PORT:-7088}"
 export JANUS_ADMIN_IP="${JANUS_ADMIN_IP:-0.0.0.0}"
+export JANUS_EVENTS_BACKEND="${JANUS_EVENTS_BACKEND:-}"
+if [ -n "$JANUS_EVENTS_BACKEND" ]; then
+  : "${JANUS_EVENTS_SECRET:?set JANUS_EVENTS_SECRET (JANUS_EVENTS_BACKEND is set)}"
+  export JANUS_EVENTS_ENABLED=true
+else
+  export JANUS_EVENTS_ENABLED=false JANUS_EVENTS_SECRET=""
+fi
 
 mkdir -p "$JANUS_CONFIG_DIR"
 for template in "$TEMPLATES"/*.jcfg; do

@@ -151,6 +151,15 @@ class JanusClient:
                     raise
                 yield session_id, handle_id, info
 
+    def admin_handle_info(self, session_id: int, handle_id: int) -> dict[str, Any] | None:
+        """The Admin API's ``handle_info`` of one handle, or None when it is gone."""
+        try:
+            return self._admin(f"/{session_id}/{handle_id}", {"janus": "handle_info"}).get("info", {})
+        except JanusError as exc:
+            if exc.code in (CORE_SESSION_NOT_FOUND, CORE_HANDLE_NOT_FOUND):
+                return None
+            raise
+
     def admin_detach_handle(self, session_id: int, handle_id: int) -> None:
         """Detach a handle (its PeerConnection is closed); already gone counts as success."""
         try:

@@ -16,7 +16,8 @@
   mountpoint or forwarder and tells its sockets (``media_changed``, new tokens), gives a
   mountpoint that missed its new pin the stored one (``rooms.media.pins``), prunes ``allowed``
   lists, and detaches every handle whose holder is no longer entitled to it (a listener who left
-  and watches again, or a viewer who ``switch``-ed to another room's mountpoint).
+  and watches again, or a viewer who ``switch``-ed to another room's mountpoint: Janus's event
+  callback, ``rooms.media.viewers``, detaches that one at once; this is its safety net).
 
 Who may speak (``can_speak``): host, co-hosts and speakers, unless muted by a host. A host mute
 takes the participant off the stage in Janus (their AudioBridge handle is detached and their
@@ -46,6 +47,7 @@ from .backend import token_ttl_seconds as _ttl
 from .janus import AUDIOBRIDGE, AUDIOBRIDGE_NO_SUCH_ROOM, STREAMING, JanusClient, JanusError
 from .pins import REASON_PIN, room_pin, set_mountpoint_pin
 from .tokens import sign_token, token_expiry, token_holder
+from .viewers import watches_another_room
 
 logger = logging.getLogger("twitterclone.rooms.media")
 
@@ -222,8 +224,7 @@ def _handle_entitled(room_id: int, user_id: int, info: dict, people: dict[int, b
     if plugin == AUDIOBRIDGE:
         return people[user_id]
     if plugin == STREAMING:
-        watching = (info.get("plugin_specific") or {}).get("mountpoint_id")
-        return watching is None or int(watching) == room_id
+        return watches_another_room(info) is None  # the event callback's rule (rooms.media.viewers)
     return True
 
 

@@ -27,6 +27,9 @@ JANUS_TOKEN_SECRET = env("JANUS_TOKEN_SECRET", default="")  # Janus's token_auth
 JANUS_ADMIN_SECRET = env("JANUS_ADMIN_SECRET", default="")
 JANUS_ADMIN_KEY = env("JANUS_ADMIN_KEY", default="")  # the AudioBridge/Streaming plugins' admin_key
 JANUS_TIMEOUT_SECONDS = env.float("JANUS_TIMEOUT_SECONDS", default=5.0)
+# The password Janus's event handler sends (basic auth, user "janus") to POST /internal/janus/events;
+# empty: that endpoint answers 404 and only the periodic media check cuts off a "switch"-ed viewer.
+JANUS_EVENTS_SECRET = env("JANUS_EVENTS_SECRET", default="")
 ROOM_MEDIA_TOKEN_TTL_SECONDS = env.int("ROOM_MEDIA_TOKEN_TTL_SECONDS", default=3600)
 
 # --- Home timelines (tweets/feeds/, docs/timelines.md) ---------------------------
