@@ -102,3 +102,12 @@ def test_viewer_events_and_the_rule():
     assert watches_another_room({**mine, "plugin_specific": {}}) is None
     assert watches_another_room({**mine, "plugin_specific": {"mountpoint_id": 6}}) == (5, 7)
     assert watches_another_room({"plugin": STREAMING, "plugin_specific": {"mountpoint_id": 6}}) is None  # not ours
+
+
+def test_janus_calls_it_over_plain_http_even_where_https_is_enforced(enabled, settings):
+    from twitterclone.settings import api
+
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_REDIRECT_EXEMPT = api.SECURE_REDIRECT_EXEMPT
+    assert post([event()], **auth()).status_code == 200
+    assert Client().get("/api/v1/").status_code == 301  # the rest of the site is redirected

@@ -131,10 +131,13 @@ WEBSOCKET_FLOOD_COOLDOWN_SECONDS = env.int("WEBSOCKET_FLOOD_COOLDOWN_SECONDS", d
 # a socket whose session was revoked closes with 4001 even if the session.revoked push was lost.
 WEBSOCKET_SESSION_CHECK_SECONDS = env.float("WEBSOCKET_SESSION_CHECK_SECONDS", default=5.0)
 
+# Not redirected to HTTPS: the health checks, and Janus's event callback (Janus calls it over the
+# compose network, plain HTTP; nginx hides /internal/ from outside).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^internal/janus/events$"]
+
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
