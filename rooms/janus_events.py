@@ -7,7 +7,6 @@ body that is not JSON events. The Janus work runs in a Celery task, never in the
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.core.exceptions import RequestDataTooBig
@@ -16,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from kombu.exceptions import OperationalError
 
 from twitterclone.errors import error_json_response
-from twitterclone.jsoncodec import json_response
+from twitterclone.jsoncodec import json_response, loads
 
 from .media.viewers import events_authorized, events_enabled, viewer_events
 
@@ -34,10 +33,10 @@ def janus_events(request: HttpRequest) -> HttpResponse:
             401, "not_authenticated", "Janus's event secret is required.", headers={"WWW-Authenticate": "Basic"}
         )
     try:
-        viewers = viewer_events(json.loads(request.body))
+        viewers = viewer_events(loads(request.body))  # strict: orjson, nesting <= 1024
     except RequestDataTooBig:
         return error_json_response(413, "too_large", "The event batch is too large.")
-    except (ValueError, UnicodeDecodeError) as exc:
+    except ValueError as exc:
         return error_json_response(400, "invalid", f"Not Janus events: {exc}")
     if viewers:
         from .tasks import media_viewers_enforce

@@ -11,6 +11,7 @@ from django.test import Client
 
 from rooms.media.janus import STREAMING
 from rooms.media.viewers import viewer_events, watches_another_room
+from tests.hostile_bodies import HOSTILE_JSON_BODIES
 
 URL = "/internal/janus/events"
 SECRET = "s3cret-value"
@@ -64,6 +65,12 @@ def test_the_callback_needs_the_secret(enabled, headers):
 @pytest.mark.parametrize("body", ["not json", "3", '"x"', "[1, 2]", "[[]]", json.dumps([event()] * 1001), b"\xff"])
 def test_junk_is_a_json_400(enabled, body):
     response = post(body, **auth())
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid" and enabled == []
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_JSON_BODIES))
+def test_hostile_bodies_are_a_json_400(enabled, name):
+    response = post(HOSTILE_JSON_BODIES[name], **auth())
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid" and enabled == []
 
 
