@@ -24,12 +24,13 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from django.db import connection
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from twitterclone.db import statement_cursor
-from twitterclone.rows import instance_from_row
+from twitterclone.rows import filled_directly, instance_from_row
 
 from .models import Tweet
 
@@ -198,11 +199,13 @@ def _aware(value):
 
 
 def _rows_to_tweets(rows: Sequence[tuple], viewer_id: int | None) -> dict[int, Tweet]:
+    postgres = connection.vendor == "postgresql"  # typed rows: no conversion needed
+    if postgres and filled_directly(Tweet):
+        return _typed_rows_to_tweets(rows, viewer_id)
     tweets: dict[int, Tweet] = {}
     authors: dict[int, User] = {}
     width = len(TWEET_COLUMNS)
     state_at = width + len(AUTHOR_COLUMNS)
-    postgres = connection.vendor == "postgresql"  # typed rows: no conversion needed
     for row in rows:
         values = row[:width]
         if not postgres:
@@ -228,6 +231,38 @@ def _rows_to_tweets(rows: Sequence[tuple], viewer_id: int | None) -> dict[int, T
                 tweet, viewer_id, liked=bool(liked), bookmarked=bool(bookmarked), retweeted=bool(retweeted)
             )
         tweets[tweet.pk] = tweet
+    return tweets
+
+
+def _typed_rows_to_tweets(rows: Sequence[tuple], viewer_id: int | None) -> dict[int, Tweet]:
+    """``_rows_to_tweets`` for typed rows when ``instance_from_row`` would fill tweets directly:
+    the same instances (``__dict__``, ``_state``, the author cached, the viewer's state) built
+    inline, about a third cheaper for a page (no call per row; ``test_visibility_sql`` compares
+    them with ``from_db``'s)."""
+    tweets: dict[int, Tweet] = {}
+    authors: dict[int, User] = {}
+    width = len(TWEET_COLUMNS)
+    state_at = width + len(AUTHOR_COLUMNS)
+    cache_name = _AUTHOR_FIELD.cache_name
+    new = Tweet.__new__
+    for row in rows:
+        author_id = row[width]
+        author = authors.get(author_id)
+        if author is None:
+            author = authors[author_id] = instance_from_row(User, "default", AUTHOR_COLUMNS, row[width:state_at])
+        tweet = new(Tweet)
+        state = ModelState()
+        state.adding, state.db, state.fields_cache = False, "default", {cache_name: author}
+        fields = tweet.__dict__
+        fields["_state"] = state
+        fields.update(zip(TWEET_COLUMNS, row, strict=False))  # the first columns are the tweet's
+        if viewer_id is not None:
+            liked, bookmarked, retweeted = row[state_at:]
+            fields["viewer_liked"] = bool(liked)
+            fields["viewer_bookmarked"] = bool(bookmarked)
+            fields["viewer_retweeted"] = bool(retweeted)
+            fields["viewer_state_of"] = viewer_id
+        tweets[fields["id"]] = tweet
     return tweets
 
 

@@ -47,3 +47,15 @@ def instance_from_row(model: type[M], db: str, attnames: Sequence[str], values: 
 
 _UNKNOWN = object()
 _after_load: dict[type, Any] = {}
+
+
+def filled_directly(model: type[Model]) -> bool:
+    """Whether ``instance_from_row`` fills ``model``'s instances directly (no ``pre_init`` or
+    ``post_init`` receiver) and the model has no ``after_load``: then a caller building many
+    instances in a loop may do what it does inline (``tweets.visibility`` does, for its rows)."""
+    if pre_init.receivers or post_init.receivers:
+        return False
+    after_load = _after_load.get(model, _UNKNOWN)
+    if after_load is _UNKNOWN:
+        after_load = _after_load[model] = getattr(model, "after_load", None)
+    return after_load is None

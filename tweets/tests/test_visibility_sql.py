@@ -140,3 +140,29 @@ def test_home_statement_with_embedded_equals_the_two_statements(world, who):
         Mention.objects.filter(tweet__in=shown).values_list("user_id", "user__username").distinct()
     )
     assert expected_usernames and usernames == expected_usernames
+
+
+def test_rows_build_the_instances_from_db_builds(world):
+    """The statements' rows become the instances Django's ``from_db`` gives (the same fields,
+    state and cached author), whichever way they are built (inline for typed rows)."""
+    viewer = world["viewer"]
+    ids = list(Tweet.objects.values_list("id", flat=True))
+    loaded = visible_tweets(viewer_id=viewer.pk, ids=ids)
+    assert len(loaded) > 5
+    from_db = Tweet.objects.select_related("author").in_bulk(list(loaded))
+    viewer_fields = {"viewer_liked", "viewer_bookmarked", "viewer_retweeted", "viewer_state_of"}
+    for pk, tweet in loaded.items():
+        expected = from_db[pk]
+        assert {k: v for k, v in tweet.__dict__.items() if k not in viewer_fields | {"_state"}} == {
+            k: v for k, v in expected.__dict__.items() if k != "_state"
+        }
+        assert tweet.viewer_state_of == viewer.pk and isinstance(tweet.viewer_liked, bool)
+        assert (
+            (tweet._state.adding, tweet._state.db) == (expected._state.adding, expected._state.db) == (False, "default")
+        )
+        assert tweet._state.fields_cache.keys() == {"author"}
+        author, expected_author = tweet.author, expected.author
+        assert {k: v for k, v in author.__dict__.items() if k != "_state"} == {
+            k: v for k, v in expected_author.__dict__.items() if k in author.__dict__ and k != "_state"
+        }
+        assert author.pk == tweet.author_id
