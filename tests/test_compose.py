@@ -57,9 +57,9 @@ def pinned(distribution: str) -> bool:
 
 def test_compose_has_every_service_of_the_deployment():
     services = compose()["services"]
-    assert set(services) == {"proxy", "web", "ws", "worker", "beat", "db", "redis", "janus", "turn"}
+    assert set(services) == {"proxy", "migrate", "web", "ws", "worker", "beat", "db", "redis", "janus", "turn"}
     assert services["proxy"]["build"]["target"] == "proxy"
-    for name in ("web", "ws", "worker", "beat"):
+    for name in ("migrate", "web", "ws", "worker", "beat"):
         assert services[name]["build"]["target"] == "app", name
         assert services[name]["environment"]["TRUSTED_PROXY_COUNT"] == "1", name
     assert services["proxy"]["ports"] == ["${PORT:-8000}:80"]
@@ -79,8 +79,34 @@ def test_every_long_running_service_has_a_health_check_and_waits_for_what_it_nee
     for name in ("web", "ws", "worker", "beat"):
         depends = services[name]["depends_on"]
         assert depends["db"] == depends["redis"] == {"condition": "service_healthy"}, name
-    for name in ("ws", "worker", "beat"):  # web runs the migrations first
+    for name in ("ws", "worker", "beat"):  # web starts after the migrations
         assert services[name]["depends_on"]["web"] == {"condition": "service_healthy"}, name
+
+
+def test_migrations_run_once_before_any_web_container_starts():
+    """In a one-shot service of their own: with --scale web=2, each web container running them
+    would race the other (concurrent migrations fail)."""
+    services = compose()["services"]
+    assert commands_of(services["migrate"]) == [["python", "manage.py", "migrate", "--noinput"]]
+    assert services["migrate"]["restart"] == "no"
+    assert services["web"]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+    for name, service in services.items():
+        if name != "migrate" and "command" in service:
+            assert all("migrate" not in argv for argv in commands_of(service)), name
+
+
+def test_every_long_running_service_comes_back_after_a_crash():
+    services = compose()["services"]
+    for name, service in services.items():
+        assert service.get("restart") == ("no" if name == "migrate" else "unless-stopped"), name
+
+
+def test_no_secret_is_written_in_the_compose_file():
+    """The database password comes from the environment, as every other secret does."""
+    services = compose()["services"]
+    assert services["db"]["environment"]["POSTGRES_PASSWORD"] == "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}"
+    url = services["web"]["environment"]["DATABASE_URL"]
+    assert url == "postgres://twitterclone:${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}@db:5432/twitterclone"
 
 
 def test_every_app_service_command_exists_in_the_app_image():
@@ -91,7 +117,7 @@ def test_every_app_service_command_exists_in_the_app_image():
     assert "COPY . ." in stage
     services = compose()["services"]
     seen = set()
-    for name in ("web", "ws", "worker", "beat"):
+    for name in ("migrate", "web", "ws", "worker", "beat"):
         for argv in commands_of(services[name]):
             program = argv[0]
             assert program in APP_EXECUTABLES, f"{name}: {program} is not installed in the app image"
