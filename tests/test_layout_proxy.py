@@ -62,6 +62,8 @@ def test_malformed_or_oversized_requests_get_the_json_envelope(proxy):
             "/api/v1/tweets", content=b"x" * (4 * 1024 * 1024), headers={"Content-Type": "application/json"}
         )
         assert_error(too_big, 413, "payload_too_large")
+        assert_error(client.get("/media/avatars/none.png"), 404, "not_found")
+        assert_error(client.get("/_nginx_error/502"), 404, "not_found")  # the error pages are internal
 
 
 def png_bytes() -> bytes:
