@@ -5,7 +5,8 @@ home timeline). For a page of any size (tweets loaded with their authors) it cos
 
 1. the quoted and retweeted tweets, and the tweets quoted by retweeted ones, that ``viewer``
    may see (an invisible one stays ``None``), with their authors: one constant SQL statement
-   over id arrays (``tweets.visibility.embedded_tweets``), only when the page embeds some;
+   over id arrays (``tweets.visibility.embedded_tweets``), only when the page embeds some, and
+   none when the page's statement read them already (``embedded=``: the home timeline);
 2. hashtags and mentions of every tweet shown: one cache round trip
    (``tweets.hydration.hydrate``), plus two queries for the cache misses;
 3. the viewer's likes, bookmarks and retweets among them: one UNION query.
