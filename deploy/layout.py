@@ -137,6 +137,13 @@ def http_server_command(server: str, port: int, threads: int) -> list[str]:
     raise ValueError(f"unknown HTTP server {server!r}; one of {', '.join(HTTP_SERVERS)}")
 
 
+# The client address from X-Real-IP (and port), which nginx sets to the peer it saw, replacing any
+# the client sent; the scheme from X-Forwarded-Proto, which nginx sets too. Not daphne's default
+# X-Forwarded-For: daphne takes its leftmost entry, which the client writes (its logs and
+# scope["client"] would show any address a client cares to claim). docker-compose.yml: the same.
+DAPHNE_PROXY_FLAGS = ["--proxy-headers", "--proxy-headers-host", "X-Real-IP", "--proxy-headers-port", "X-Real-Port"]
+
+
 def daphne_command(port: int) -> list[str]:
     return [
         str(VENV_BIN / "daphne"),
@@ -144,7 +151,7 @@ def daphne_command(port: int) -> list[str]:
         "127.0.0.1",
         "-p",
         str(port),
-        "--proxy-headers",
+        *DAPHNE_PROXY_FLAGS,
         "twitterclone.asgi:application",
     ]
 

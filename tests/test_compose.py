@@ -133,6 +133,9 @@ def test_every_app_service_command_exists_in_the_app_image():
                 module, attribute = argv[-1].split(":")
                 assert callable(getattr(import_module(module), attribute))
                 assert argv[argv.index("-p") + 1] == "8001"
+                from deploy.layout import DAPHNE_PROXY_FLAGS
+
+                assert argv[argv.index("--proxy-headers") : -1] == DAPHNE_PROXY_FLAGS, argv
             if program == "celery":
                 assert argv[1:3] == ["-A", "twitterclone"]
                 assert import_module("twitterclone.celery").app.main == "twitterclone"

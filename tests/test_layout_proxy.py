@@ -87,6 +87,20 @@ def test_an_uploaded_avatar_is_served_as_its_image_type_and_never_as_a_page(prox
     assert "sandbox" in served.headers["content-security-policy"]
 
 
+def test_daphne_logs_the_address_nginx_saw_not_a_forwarded_one(proxy):
+    """daphne's own reading of X-Forwarded-For takes the leftmost entry, which the client writes;
+    behind nginx it reads X-Real-IP, which nginx sets."""
+    transport = httpx.HTTPTransport(local_address="127.0.0.2")
+    with httpx.Client(transport=transport, base_url=proxy.base_url, timeout=30) as client:
+        response = client.get("/api/v1/streaming/health", headers={"X-Forwarded-For": "203.0.113.66"})
+    assert response.status_code < 500, response.text
+    ws_log = (proxy.workdir / f"{proxy.ws[0].name}.log").read_text()
+    lines = [line for line in ws_log.splitlines() if "/api/v1/streaming/health" in line]
+    assert lines, ws_log[-2000:]
+    assert "127.0.0.2" in lines[-1], lines[-1]
+    assert "203.0.113.66" not in ws_log
+
+
 def test_sigterm_lets_the_http_server_finish_the_request_in_flight(proxy):
     """What docker stop (SIGTERM to the master, the container's first process) does: the request
     in flight is answered, not cut. It is held in flight by a lock on the user's row. Stops the
