@@ -26,7 +26,7 @@ class HomeTimelineView(MastodonView):
         tweets = page.tweets
         if bounds.since_id is not None:
             tweets = [tweet for tweet in tweets if tweet.pk > bounds.since_id]
-        attach_display_data(tweets, request.user)
+        attach_display_data(tweets, request.user, embedded=page.embedded, usernames=page.usernames)
         response = paginated(request, StatusRenderer(request).many(tweets), [t.pk for t in tweets])
         response["X-Timeline-Source"] = page.source
         return response
