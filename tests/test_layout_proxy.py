@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -142,3 +143,48 @@ def test_with_the_http_server_down_the_proxy_answers_502_in_the_json_envelope(pr
     down = httpx.get(f"{proxy.base_url}/api/v1/users/nobody", timeout=30)
     assert_error(down, 502, "upstream_unavailable")
     assert down.headers["retry-after"] == "5"
+
+
+def test_nginx_workers_can_hold_their_worker_connections_on_a_stock_host(tmp_path):
+    """Started under a soft limit of 1024 descriptors (a stock host's, and systemd's), the workers
+    still get more than two per connection nginx accepts (client and upstream)."""
+    import resource
+    import subprocess
+
+    from deploy.layout import free_port, render_nginx_conf
+
+    conf_text = render_nginx_conf(
+        listen_port=free_port(), http_ports=[free_port()], ws_ports=[free_port()], workdir=tmp_path, media_root=tmp_path
+    )
+    connections = int(re.search(r"worker_connections (\d+);", conf_text).group(1))
+    wanted = int(re.search(r"worker_rlimit_nofile (\d+);", conf_text).group(1))
+    if os.geteuid() != 0 and resource.getrlimit(resource.RLIMIT_NOFILE)[1] < wanted:
+        pytest.skip("this machine's hard limit is below worker_rlimit_nofile, and nginx is not root")
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(conf_text)
+
+    def stock_limit() -> None:
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))
+
+    nginx = subprocess.Popen(
+        [nginx_binary(), "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"],
+        preexec_fn=stock_limit,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        workers: list[int] = []
+        deadline = time.monotonic() + 10
+        while not workers and time.monotonic() < deadline:
+            time.sleep(0.2)
+            children = Path(f"/proc/{nginx.pid}/task/{nginx.pid}/children")
+            workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        assert workers, "nginx started no worker"
+        limits = Path(f"/proc/{workers[0]}/limits").read_text()
+        soft = int(re.search(r"Max open files\s+(\d+)", limits).group(1))
+        assert soft > 2 * connections, limits
+    finally:
+        nginx.terminate()
+        nginx.wait(10)
