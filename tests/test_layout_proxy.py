@@ -9,6 +9,8 @@ import os
 import re
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -19,7 +21,7 @@ import pytest
 from django.db import transaction
 from PIL import Image
 
-from deploy.layout import nginx_binary, run_layout
+from deploy.layout import ROOT, nginx_binary, process_env, run_layout
 from tests.server import register
 from tests.test_layout import auth, layout_env
 
@@ -39,12 +41,17 @@ def proxy(django_db_setup, django_db_blocker):
         pytest.skip("nginx is not installed: scripts/install_nginx.sh (.ci/run runs it)")
     media = Path(tempfile.mkdtemp(prefix="twitterclone-media-"))
     media.chmod(0o755)  # nginx's workers (www-data, when started as root) read it
-    env = layout_env() | {"MEDIA_ROOT": str(media)}
+    static = Path(tempfile.mkdtemp(prefix="twitterclone-static-"))
+    env = layout_env() | {"MEDIA_ROOT": str(media), "STATIC_ROOT": str(static)}
+    # As ./serve.sh and the Dockerfile do before the servers start.
+    collect = [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"]
+    subprocess.run(collect, cwd=ROOT, env=process_env(env), check=True, timeout=120)
     try:
         with django_db_blocker.unblock(), run_layout(env, http_processes=1, ws_processes=1) as running:
             yield running
     finally:
         shutil.rmtree(media, ignore_errors=True)
+        shutil.rmtree(static, ignore_errors=True)
 
 
 def assert_error(response: httpx.Response, status: int, code: str) -> None:
@@ -86,6 +93,22 @@ def test_an_uploaded_avatar_is_served_as_its_image_type_and_never_as_a_page(prox
     assert served.headers["content-type"] == "image/png"
     assert served.headers["x-content-type-options"] == "nosniff"
     assert "sandbox" in served.headers["content-security-policy"]
+
+
+def test_the_admin_and_its_static_files_are_served_in_production(proxy):
+    """DEBUG off: the admin's page links its collected, hashed static files, which whitenoise
+    serves through nginx with a far-future cache lifetime."""
+    with httpx.Client(base_url=proxy.base_url, timeout=30) as client:
+        page = client.get("/admin/login/")
+        assert page.status_code == 200, page.text[:500]
+        stylesheet = re.search(r'href="(/static/admin/css/base\.[0-9a-f]{12}\.css)"', page.text)
+        assert stylesheet, page.text[:2000]
+        served = client.get(stylesheet.group(1))
+        docs = client.get("/api/v1/docs/")
+    assert served.status_code == 200
+    assert served.headers["content-type"].startswith("text/css")
+    assert "immutable" in served.headers["cache-control"]
+    assert docs.status_code == 200, docs.text[:500]
 
 
 def test_daphne_logs_the_address_nginx_saw_not_a_forwarded_one(proxy):
