@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -78,6 +79,18 @@ def png_bytes() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format="PNG")
     return out.getvalue()
+
+
+def test_a_client_that_never_finishes_its_headers_is_dropped_within_seconds(proxy):
+    """Slowloris: a connection that trickles its headers is closed after client_header_timeout."""
+    host, port = proxy.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(b"GET /api/v1/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        started = time.monotonic()
+        connection.settimeout(25)
+        answer = connection.recv(4096)  # nginx closes (b"") or answers 408; either ends it
+        waited = time.monotonic() - started
+    assert waited < 20, (waited, answer)
 
 
 def test_an_uploaded_avatar_is_served_as_its_image_type_and_never_as_a_page(proxy):
