@@ -47,3 +47,11 @@ def test_x_forwarded_proto_is_trusted_only_behind_a_proxy():
     assert start(show, **production, TRUSTED_PROXY_COUNT="1").stdout == "('HTTP_X_FORWARDED_PROTO', 'https')\n"
     assert start(show, **production, TRUSTED_PROXY_COUNT="0").stdout == "None\n"
     assert start(show, **production).stdout == "None\n"
+
+
+def test_hsts_subdomains_and_preload_can_be_turned_off():
+    show = "print(settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD)"
+    production = {"DEBUG": "false", "SECRET_KEY": "k" * 30 + "-a-long-random-production-secret"}
+    assert start(show, **production).stdout == "31536000 True True\n"
+    off = {"SECURE_HSTS_SECONDS": "300", "SECURE_HSTS_INCLUDE_SUBDOMAINS": "false", "SECURE_HSTS_PRELOAD": "false"}
+    assert start(show, **production, **off).stdout == "300 False False\n"
