@@ -3,24 +3,25 @@
 ``TweetSerializer`` is the one tweet shape every app embeds. It renders tweets that went
 through ``tweets.selectors.tweets_for_display(tweets, viewer)`` and runs no query itself: a
 tweet without its display data is a programming error (``MissingDisplayData``), never a
-silent query per tweet.
+silent query per tweet. The dicts are built by ``tweets.rendering`` (which views may call
+directly for lists: ``render_tweets``); DRF's fields here are the schema and the reference.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import ISO_8601, serializers
-from rest_framework.settings import api_settings
+from rest_framework import serializers
 
-from accounts.serializers import UserSummarySerializer, absolute_media_url
+from accounts.serializers import UserSummarySerializer
 from twitterclone.converters import BIGINT_MAX
 from twitterclone.serializers import StrictSerializer
 
+from . import rendering
 from .models import Tweet, Visibility, viewer_id_of
+from .rendering import MissingDisplayData, RenderState
 from .text import MAX_TWEET_LENGTH
+
+__all__ = ["MissingDisplayData"]  # re-exported: other apps catch it from here
 
 VIEWER_FIELDS = ("liked", "retweeted", "bookmarked")
 
@@ -41,10 +42,6 @@ class ViewerStateField(serializers.Field):
 
     def to_internal_value(self, data):
         raise serializers.ValidationError("Read-only.")
-
-
-class MissingDisplayData(RuntimeError):
-    """A tweet reached the serializer without ``tweets_for_display``."""
 
 
 def _display(tweet: Tweet, attr: str):
@@ -123,9 +120,8 @@ class BaseTweetSerializer(serializers.ModelSerializer):
             return None
         return _display(tweet, attr)
 
-    # Which serializer renders the tweets this one embeds: None means ids only.
-    quote_serializer: str | None = None
-    retweet_serializer: str | None = None
+    # How ``tweets.rendering.render`` renders this serializer's tweets (and the ones they embed).
+    render_level = rendering.EMBEDDED
 
     def generic_representation(self, instance) -> dict:
         """DRF's field-by-field rendering: the reference ``to_representation`` must match
@@ -140,103 +136,20 @@ class BaseTweetSerializer(serializers.ModelSerializer):
         """The same dict as ``generic_representation``, built directly: DRF's generic path
         costs about ten times more per tweet, and timelines render many tweets (and the tweets
         they embed) per request."""
-        return _render(instance, self, type(self))
+        return rendering.render(instance, _render_state(self), self.render_level)
 
 
-_DATETIME = serializers.DateTimeField()
-_SERIALIZERS: dict[str, type[BaseTweetSerializer]] = {}
-
-
-_AUTHOR_FIELD = Tweet._meta.get_field("author")
-_ISO_DATETIMES = api_settings.DATETIME_FORMAT is None or str(api_settings.DATETIME_FORMAT).lower() == ISO_8601
-
-
-class _RenderState:
-    """What every tweet of one response shares, worked out once per response (the serializer
-    context lives that long): the viewer, the request (for absolute avatar URLs), the time
-    zone, and each author's rendered summary (authors repeat within a page)."""
-
-    __slots__ = ("authors", "request", "timezone", "viewer_id")
-
-    def __init__(self, context: dict) -> None:
-        self.request = context.get("request")
-        self.viewer_id = viewer_id_of(getattr(self.request, "user", None)) if self.request is not None else None
-        self.timezone = timezone.get_current_timezone()
-        self.authors: dict[int, dict] = {}
-
-    def datetime(self, value: datetime | None) -> str | None:
-        """DRF's ``DateTimeField`` output (ISO 8601 in the current time zone, ``Z`` for UTC),
-        without its per-value settings lookups."""
-        if value is None:
-            return None
-        if not _ISO_DATETIMES or timezone.is_naive(value):
-            return _DATETIME.to_representation(value)
-        text = value.astimezone(self.timezone).isoformat()
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-    def author(self, tweet: Tweet) -> dict:
-        """``UserSummarySerializer``'s shape of the tweet's author, built once per author (the
-        first tweet of each author must have it loaded: no query is ever made here)."""
-        payload = self.authors.get(tweet.__dict__.get("author_id"))
-        if payload is None:
-            if not _AUTHOR_FIELD.is_cached(tweet):
-                raise MissingDisplayData("tweets must be rendered with their author loaded (select_related)")
-            author = tweet.author
-            payload = self.authors[author.pk] = {
-                "id": author.pk,
-                "username": author.username,
-                "display_name": author.display_name,
-                "avatar_url": absolute_media_url(self.request, author.avatar),
-            }
-        return payload
-
-
-def _render_state(serializer: serializers.BaseSerializer) -> _RenderState:
-    # Kept on the serializer too: DRF's ``context`` walks up to the root serializer per access.
+def _render_state(serializer: serializers.BaseSerializer) -> RenderState:
+    # One per response (the serializer context lives that long), kept on the serializer too:
+    # DRF's ``context`` walks up to the root serializer per access.
     state = serializer.__dict__.get("_tweet_render_state")
     if state is None:
         context = serializer.context
         state = context.get("_tweet_render_state")
         if state is None:
-            state = context["_tweet_render_state"] = _RenderState(context)
+            state = context["_tweet_render_state"] = RenderState(context.get("request"))
         serializer.__dict__["_tweet_render_state"] = state
     return state
-
-
-def _render(tweet: Tweet, serializer: BaseTweetSerializer, kind: type[BaseTweetSerializer]) -> dict:
-    state = _render_state(serializer)
-    data = {
-        "id": tweet.pk,
-        "text": tweet.text,
-        "visibility": tweet.visibility,
-        "author": state.author(tweet),
-        "created_at": state.datetime(tweet.created_at),
-        "edited_at": state.datetime(tweet.edited_at),
-        "reply_to": tweet.reply_to_id,
-        "conversation_id": tweet.conversation_id,
-        "like_count": tweet.like_count,
-        "retweet_count": tweet.retweet_count,
-        "reply_count": tweet.reply_count,
-        "quote_count": tweet.quote_count,
-        "hashtags": _display(tweet, "display_hashtags"),
-        "mentions": _display(tweet, "display_mentions"),
-        "hidden": tweet.is_hidden,
-    }
-    if state.viewer_id is not None:
-        data["liked"] = bool(_display(tweet, "viewer_liked"))
-        data["retweeted"] = bool(_display(tweet, "viewer_retweeted"))
-        data["bookmarked"] = bool(_display(tweet, "viewer_bookmarked"))
-    if kind.quote_serializer is None:
-        data["quote_of_id"] = tweet.quote_of_id
-        data["retweet_of_id"] = tweet.retweet_of_id
-        return data
-    quoted = _display(tweet, "display_quote_of") if tweet.quote_of_id is not None else None
-    data["quote_of"] = _render(quoted, serializer, _SERIALIZERS[kind.quote_serializer]) if quoted is not None else None
-    original = _display(tweet, "display_retweet_of") if tweet.retweet_of_id is not None else None
-    data["retweet_of"] = (
-        _render(original, serializer, _SERIALIZERS[kind.retweet_serializer]) if original is not None else None
-    )
-    return data
 
 
 class EmbeddedTweetSerializer(BaseTweetSerializer):
@@ -255,8 +168,7 @@ class ReferencedTweetSerializer(BaseTweetSerializer):
 
     quote_of = serializers.SerializerMethodField()
     retweet_of = serializers.SerializerMethodField()
-    quote_serializer = "EmbeddedTweetSerializer"
-    retweet_serializer = "EmbeddedTweetSerializer"
+    render_level = rendering.REFERENCED
 
     class Meta(BaseTweetSerializer.Meta):
         fields = [*BaseTweetSerializer.Meta.fields, "quote_of", "retweet_of"]
@@ -281,19 +193,12 @@ class TweetSerializer(ReferencedTweetSerializer):
     retweeted, bookmarked. ``hidden`` is true only for the author of a tweet hidden by
     moderation (nobody else receives it)."""
 
-    retweet_serializer = "ReferencedTweetSerializer"
+    render_level = rendering.TWEET
 
     @extend_schema_field(ReferencedTweetSerializer(allow_null=True))
     def get_retweet_of(self, tweet: Tweet) -> dict | None:
         original = self._visible_reference(tweet, "display_retweet_of", "retweet_of")
         return ReferencedTweetSerializer(original, context=self.context).data if original is not None else None
-
-
-_SERIALIZERS.update(
-    EmbeddedTweetSerializer=EmbeddedTweetSerializer,
-    ReferencedTweetSerializer=ReferencedTweetSerializer,
-    TweetSerializer=TweetSerializer,
-)
 
 
 def _tweet_text_field() -> serializers.CharField:

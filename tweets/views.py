@@ -29,6 +29,7 @@ from .pagination import (
     LikePagination,
     RetweetPagination,
 )
+from .rendering import render_tweets
 from .serializers import (
     TrendsSerializer,
     TweetContextSerializer,
@@ -254,10 +255,8 @@ class HomeTimelineView(APIView):
         page = feeds.home_page(viewer=request.user, size=size, before=before, after=after)
         selectors.tweets_for_display(page.tweets, request.user, embedded=page.embedded, usernames=page.usernames)
         paginator.set_links(older_than=page.older_than, newer_than=page.newer_than)
-        # One serializer for the page's tweets (not DRF's ListSerializer around a child: the same
-        # dicts, 10-15% cheaper for 20 tweets).
-        serializer = TweetSerializer(context={"request": request})
-        response = paginator.get_paginated_response([serializer.to_representation(tweet) for tweet in page.tweets])
+        # TweetSerializer's dicts, built without a serializer (tweets.rendering).
+        response = paginator.get_paginated_response(render_tweets(page.tweets, request))
         response["X-Timeline-Source"] = page.source
         return response
 

@@ -1,5 +1,5 @@
-"""The hand-built tweet rendering matches DRF's field-by-field rendering exactly, and
-rendering runs no query."""
+"""The hand-built tweet rendering (``tweets.rendering``, which ``TweetSerializer`` and the home
+view use) matches DRF's field-by-field rendering exactly, and rendering runs no query."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -12,6 +12,7 @@ from accounts.tests.factories import UserFactory
 from social import services as social
 from tweets import services
 from tweets.models import Tweet
+from tweets.rendering import render_tweets
 from tweets.selectors import tweets_for_display
 from tweets.serializers import (
     EmbeddedTweetSerializer,
@@ -19,6 +20,7 @@ from tweets.serializers import (
     ReferencedTweetSerializer,
     TweetSerializer,
 )
+from twitterclone.jsoncodec import dumps
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +35,9 @@ def request_for(user):
 def rich_tweets(user):
     author, other = UserFactory(), UserFactory()
     social.follow_create(follower=user, followee=author)
+    plain = services.tweet_create(author=author, text="plain")
+    public_reply = services.tweet_create(author=other, text="a public reply", reply_to_id=plain.pk)
+    services.tweet_edit(tweet=public_reply, actor=other, text="an edited public reply")
     quoted = services.tweet_create(author=other, text=f"quoted #one @{user.username}")
     quote = services.tweet_create(author=author, text="a quote #two", quote_of_id=quoted.pk)
     reply = services.tweet_create(author=author, text="a reply", reply_to_id=quote.pk, visibility="followers")
@@ -75,3 +80,77 @@ def test_serializer_refuses_a_tweet_without_display_data(user, rich_tweets, anon
     assert not Tweet._meta.get_field("author").is_cached(without_author)
     with pytest.raises(MissingDisplayData):
         TweetSerializer(without_author, context={"request": request_for(viewer)}).data
+
+
+def generic_json(tweets, context) -> bytes:
+    return dumps([TweetSerializer(tweet, context=context).generic_representation(tweet) for tweet in tweets])
+
+
+@pytest.mark.parametrize("anonymous", [False, True])
+def test_render_tweets_is_byte_equal_to_the_serializer(user, rich_tweets, anonymous):
+    """Every kind of tweet of the fixture (plain, reply, retweet, quote, retweeted quote, quote
+    of an invisible tweet, edited, hashtags, mentions, liked / bookmarked / retweeted by the
+    viewer): the same JSON as TweetSerializer's and DRF's generic rendering, and no query."""
+    viewer = AnonymousUser() if anonymous else user
+    request = request_for(viewer)
+    context = {"request": request}
+    tweets = tweets_for_display(Tweet.objects.visible_to(viewer).select_related("author").order_by("-id"), viewer)
+    kinds = {
+        "reply": any(t.reply_to_id for t in tweets),
+        "retweet": any(t.retweet_of_id for t in tweets),
+        "retweeted quote": any(t.retweet_of_id and t.display_retweet_of.quote_of_id for t in tweets),
+        "quote": any(t.display_quote_of for t in tweets if t.quote_of_id),
+        "quote of an invisible tweet": any(t.quote_of_id and t.display_quote_of is None for t in tweets),
+        "edited": any(t.edited_at for t in tweets),
+        "hashtags": any(t.display_hashtags for t in tweets),
+        "mentions": any(t.display_mentions for t in tweets),
+    }
+    if not anonymous:
+        kinds.update(
+            liked=any(t.viewer_liked for t in tweets),
+            bookmarked=any(t.viewer_bookmarked for t in tweets),
+            retweeted=any(t.viewer_retweeted for t in tweets),
+        )
+    assert all(kinds.values()), kinds
+    with CaptureQueriesContext(connection) as queries:
+        fast = dumps(render_tweets(tweets, request))
+    assert len(queries) == 0, [query["sql"] for query in queries]
+    assert fast == dumps(TweetSerializer(tweets, many=True, context=context).data)
+    assert fast == generic_json(tweets, context)
+
+
+def test_home_page_is_byte_equal_to_generic_rendering(user, rich_tweets, auth_client):
+    """The home view renders its statement's rows (instances built from the rows) as DRF
+    renders the same tweets loaded through the ORM."""
+    response = auth_client(user).get("/api/v1/timeline/home")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert len(results) >= 6
+    ids = [item["id"] for item in results]
+    by_id = Tweet.objects.select_related("author").in_bulk(ids)
+    tweets = tweets_for_display([by_id[tweet_id] for tweet_id in ids], user)
+    context = {"request": response.wsgi_request}
+    assert dumps(results) == generic_json(tweets, context)
+
+
+def test_render_tweets_reads_deferred_columns(user, rich_tweets):
+    """A tweet loaded without some columns renders the same (the descriptor loads them)."""
+    request = request_for(user)
+    full = tweets_for_display(Tweet.objects.filter(author=rich_tweets).select_related("author").order_by("id"), user)
+    deferred = tweets_for_display(
+        Tweet.objects.filter(author=rich_tweets).select_related("author").defer("text", "like_count").order_by("id"),
+        user,
+    )
+    assert "text" not in deferred[0].__dict__
+    assert dumps(render_tweets(deferred, request)) == dumps(render_tweets(full, request))
+
+
+@pytest.mark.parametrize("anonymous", [False, True])
+def test_render_tweets_refuses_a_tweet_without_display_data(user, rich_tweets, anonymous):
+    viewer = AnonymousUser() if anonymous else user
+    bare = Tweet.objects.select_related("author").filter(author=rich_tweets).first()
+    with pytest.raises(MissingDisplayData):
+        render_tweets([bare], request_for(viewer))
+    without_author = tweets_for_display([Tweet.objects.filter(author=rich_tweets).first()], viewer)[0]
+    with pytest.raises(MissingDisplayData):
+        render_tweets([without_author], request_for(viewer))
