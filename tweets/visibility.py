@@ -68,9 +68,30 @@ VIEWER_STATE_COLUMNS = (
     "EXISTS (SELECT 1 FROM tweets_bookmark vb WHERE vb.user_id = %(viewer)s AND vb.tweet_id = t.id)",
     "EXISTS (SELECT 1 FROM tweets_tweet vr WHERE vr.author_id = %(viewer)s AND vr.retweet_of_id = t.id)",
 )
-_SELECT = ", ".join(
-    [*(f"t.{name}" for name in TWEET_COLUMNS), *(f"a.{name}" for name in AUTHOR_COLUMNS), *VIEWER_STATE_COLUMNS]
+# The same state for statements whose rows are among the ids of the array %(ids)s ("home",
+# "visible"): each a hashed subplan of one index scan over the page's ids instead of one probe
+# per row (63 probes for a home page of 21 rows: about a fifth of the statement's PostgreSQL
+# CPU; ``docs/timelines.md``).
+_STATE_IN_IDS = (
+    "t.id IN (SELECT vl.tweet_id FROM tweets_like vl WHERE vl.user_id = %(viewer)s AND {ids})",
+    "t.id IN (SELECT vb.tweet_id FROM tweets_bookmark vb WHERE vb.user_id = %(viewer)s AND {ids})",
+    "t.id IN (SELECT vr.retweet_of_id FROM tweets_tweet vr WHERE vr.author_id = %(viewer)s AND {ids})",
 )
+_STATE_IN_IDS_COLUMNS = ("vl.tweet_id", "vb.tweet_id", "vr.retweet_of_id")
+
+
+def _select(*, in_ids: bool = False) -> str:
+    """The columns of a row: the tweet's, its author's, the viewer's state (``in_ids``: the
+    rows are among the ids of %(ids)s, so the state is read for those ids at once)."""
+    state = VIEWER_STATE_COLUMNS
+    if in_ids:
+        state = tuple(
+            column.format(ids=_ids_clause(name, "ids"))
+            for column, name in zip(_STATE_IN_IDS, _STATE_IN_IDS_COLUMNS, strict=True)
+        )
+    return ", ".join([*(f"t.{name}" for name in TWEET_COLUMNS), *(f"a.{name}" for name in AUTHOR_COLUMNS), *state])
+
+
 _AUTHOR_FIELD = Tweet._meta.get_field("author")
 _DATETIMES = {TWEET_COLUMNS.index("created_at"), TWEET_COLUMNS.index("edited_at"), TWEET_COLUMNS.index("hidden_at")}
 _BOOLEANS = {TWEET_COLUMNS.index("is_hidden")}
@@ -151,8 +172,9 @@ def _statement(kind: str) -> str:
             via = _ids_clause("r.id", "via")
             wanted = f"{_ids_values('ids')} UNION ALL SELECT r.quote_of_id FROM tweets_tweet r WHERE {via}"  # noqa: S608
             where = f"t.id IN ({wanted}) AND t.retweet_of_id IS NULL AND {_rule('t', 'a')}"
+        columns = _select(in_ids=kind in ("home", "visible"))
         _STATEMENTS[key] = (
-            f"SELECT {_SELECT} FROM tweets_tweet t JOIN accounts_user a ON a.id = t.author_id "  # noqa: S608 - constants only
+            f"SELECT {columns} FROM tweets_tweet t JOIN accounts_user a ON a.id = t.author_id "  # noqa: S608 - constants only
             "LEFT JOIN tweets_tweet o ON o.id = t.retweet_of_id LEFT JOIN accounts_user oa ON oa.id = o.author_id "
             f"WHERE {where}"
         )
@@ -170,6 +192,8 @@ def _home_embedded() -> str:
     columns = [f"c{index}" for index in range(_WIDTH)]
     quote_of, retweet_of = (columns[TWEET_COLUMNS.index(name)] for name in ("quote_of_id", "retweet_of_id"))
     materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+    # The ids of the embedded part, read once for it and for the mentions (a CTE of its own:
+    # written out in both, PostgreSQL read them twice, about a tenth of the statement's CPU).
     wanted = (
         f"SELECT {quote_of} FROM home UNION ALL SELECT {retweet_of} FROM home "  # noqa: S608 - constants only
         f"UNION ALL SELECT r.quote_of_id FROM tweets_tweet r WHERE r.id IN (SELECT {retweet_of} FROM home)"
@@ -179,14 +203,15 @@ def _home_embedded() -> str:
     # (In the columns of the tweet's id and text, whose types they share.)
     blanks = ", ".join(["NULL"] * (_WIDTH - 3))
     return (
-        f"WITH home ({', '.join(columns)}) AS {materialized}({_statement('home')}) "  # noqa: S608 - constants only
+        f"WITH home ({', '.join(columns)}) AS {materialized}({_statement('home')}), "  # noqa: S608 - constants only
+        f"wanted (id) AS {materialized}({wanted}) "
         f"SELECT 0, {', '.join(columns)} FROM home UNION ALL "
-        f"SELECT 1, {_SELECT} FROM tweets_tweet t JOIN accounts_user a ON a.id = t.author_id "
+        f"SELECT 1, {_select()} FROM tweets_tweet t JOIN accounts_user a ON a.id = t.author_id "
         "LEFT JOIN tweets_tweet o ON o.id = t.retweet_of_id LEFT JOIN accounts_user oa ON oa.id = o.author_id "
-        f"WHERE t.id IN ({wanted}) AND t.retweet_of_id IS NULL AND {_rule('t', 'a')} UNION ALL "
+        f"WHERE t.id IN (SELECT id FROM wanted) AND t.retweet_of_id IS NULL AND {_rule('t', 'a')} UNION ALL "
         f"SELECT 2, m.user_id, NULL, u.username, {blanks} "
         "FROM tweets_mention m JOIN accounts_user u ON u.id = m.user_id "
-        f"WHERE m.tweet_id IN (SELECT {columns[0]} FROM home UNION ALL {wanted})"
+        f"WHERE m.tweet_id IN (SELECT {columns[0]} FROM home UNION ALL SELECT id FROM wanted)"
     )
 
 

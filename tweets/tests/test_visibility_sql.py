@@ -11,7 +11,7 @@ from accounts.tests.factories import UserFactory
 from social import services as social
 from social.models import Follow, Mute
 from tweets import services
-from tweets.models import Mention, Tweet
+from tweets.models import Like, Mention, Tweet
 from tweets.visibility import embedded_tweets, home_tweets, home_tweets_with_embedded, visible_tweets
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +166,42 @@ def test_rows_build_the_instances_from_db_builds(world):
             k: v for k, v in expected_author.__dict__.items() if k in author.__dict__ and k != "_state"
         }
         assert author.pk == tweet.author_id
+
+
+def test_every_statement_reads_the_viewers_own_state(world):
+    """Liked, bookmarked and retweeted come from the viewer's own likes, bookmarks and retweets
+    (not another user's), for the rows of every statement, whichever ids are asked for."""
+    viewer, plain = world["viewer"], world["authors"]["plain"]
+    public, followers = (
+        Tweet.objects.filter(author=plain, visibility=visibility).get() for visibility in ("public", "followers")
+    )
+    services.like_create(user=viewer, tweet_id=public.pk)
+    services.bookmark_create(user=viewer, tweet_id=followers.pk)
+    services.retweet_create(user=viewer, tweet_id=public.pk)
+    other = world["authors"]["retweeter"]
+    Like.objects.create(user=other, tweet=followers)  # (other does not follow plain: no service call)
+    services.bookmark_create(user=other, tweet_id=public.pk)
+    quote = services.tweet_create(author=plain, text="quoting", quote_of_id=public.pk)
+    services.retweet_create(user=other, tweet_id=quote.pk)
+    expected = {
+        public.pk: (True, False, True),
+        followers.pk: (False, True, False),
+        quote.pk: (False, False, False),
+    }
+
+    def state(tweets):
+        return {
+            pk: (t.viewer_liked, t.viewer_bookmarked, t.viewer_retweeted) for pk, t in tweets.items() if pk in expected
+        }
+
+    ids = list(expected)
+    assert state(visible_tweets(viewer_id=viewer.pk, ids=ids)) == expected
+    assert state(home_tweets(viewer_id=viewer.pk, ids=ids)) == expected
+    assert state(embedded_tweets(viewer_id=viewer.pk, ids=[public.pk, followers.pk])) == {
+        pk: expected[pk] for pk in (public.pk, followers.pk)
+    }
+    home, embedded, _ = home_tweets_with_embedded(viewer_id=viewer.pk, ids=ids)
+    assert state(home) == expected and state(embedded) == {public.pk: expected[public.pk]}
+    for pk in ids:  # one id at a time: the state of the ids asked for only
+        assert state(visible_tweets(viewer_id=viewer.pk, ids=[pk])) == {pk: expected[pk]}
+        assert state(home_tweets_with_embedded(viewer_id=viewer.pk, ids=[pk]).tweets) == {pk: expected[pk]}
