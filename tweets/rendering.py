@@ -15,7 +15,7 @@ ids are data descriptors: one Python call per ``reply_to_id``, ``quote_of_id``..
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
@@ -38,6 +38,10 @@ _DATETIME = serializers.DateTimeField()
 _ISO_DATETIMES = api_settings.DATETIME_FORMAT is None or str(api_settings.DATETIME_FORMAT).lower() == ISO_8601
 
 
+def _is_utc(zone: tzinfo) -> bool:
+    return zone is UTC or getattr(zone, "key", None) == "UTC"
+
+
 class MissingDisplayData(RuntimeError):
     """A tweet reached rendering without ``tweets_for_display`` (or without its author)."""
 
@@ -47,12 +51,16 @@ class RenderState:
     request (for absolute avatar URLs), the time zone, and each author's rendered summary
     (authors repeat within a page)."""
 
-    __slots__ = ("authors", "request", "timezone", "viewer_id")
+    __slots__ = ("authors", "request", "timezone", "utc", "viewer_id")
 
     def __init__(self, request) -> None:
         self.request = request
         self.viewer_id = viewer_id_of(getattr(request, "user", None)) if request is not None else None
         self.timezone = timezone.get_current_timezone()
+        # When the current time zone is UTC (and DRF's format ISO 8601), a value in UTC (the
+        # database's timestamps are, with ``datetime.UTC``) renders as its ``isoformat`` with
+        # ``Z``: converting it to the ``ZoneInfo`` first costs two thirds of the time.
+        self.utc = (UTC, self.timezone) if _ISO_DATETIMES and _is_utc(self.timezone) else ()
         self.authors: dict[int, dict] = {}
 
     def datetime(self, value: datetime | None) -> str | None:
@@ -94,14 +102,19 @@ def render(tweet: Tweet, state: RenderState, level: int = TWEET) -> dict:
     values = _values(tweet)
     try:
         author_id = values["author_id"]
-        edited_at = values["edited_at"]
+        created_at, edited_at = values["created_at"], values["edited_at"]
+        utc = state.utc
         data = {
             "id": values["id"],
             "text": values["text"],
             "visibility": values["visibility"],
             "author": state.authors.get(author_id) or state.author(tweet, author_id),
-            "created_at": state.datetime(values["created_at"]),
-            "edited_at": None if edited_at is None else state.datetime(edited_at),
+            "created_at": created_at.isoformat()[:-6] + "Z" if created_at.tzinfo in utc else state.datetime(created_at),
+            "edited_at": None
+            if edited_at is None
+            else edited_at.isoformat()[:-6] + "Z"
+            if edited_at.tzinfo in utc
+            else state.datetime(edited_at),
             "reply_to": values["reply_to_id"],
             "conversation_id": values["conversation_id"],
             "like_count": values["like_count"],

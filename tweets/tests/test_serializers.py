@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
@@ -154,3 +155,18 @@ def test_render_tweets_refuses_a_tweet_without_display_data(user, rich_tweets, a
     without_author = tweets_for_display([Tweet.objects.filter(author=rich_tweets).first()], viewer)[0]
     with pytest.raises(MissingDisplayData):
         render_tweets([without_author], request_for(viewer))
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris"])
+def test_render_tweets_in_the_current_time_zone(user, rich_tweets, auth_client, zone):
+    """Timestamps in UTC render with ``Z`` without conversion only when the current time zone
+    is UTC; in another zone they are converted as DRF converts them."""
+    response = auth_client(user).get("/api/v1/timeline/home")
+    ids = [item["id"] for item in response.json()["results"]]
+    by_id = Tweet.objects.select_related("author").in_bulk(ids)
+    tweets = tweets_for_display([by_id[tweet_id] for tweet_id in ids], user)
+    request = request_for(user)
+    with timezone.override(zone):
+        rendered = render_tweets(tweets, request)
+        assert dumps(rendered) == generic_json(tweets, {"request": request})
+    assert rendered[0]["created_at"].endswith("Z") == (zone == "UTC")
