@@ -14,19 +14,8 @@ pytest.importorskip("aiortc", reason="aiortc is in requirements-dev.txt")
 
 from rooms.media.janus import AUDIOBRIDGE, STREAMING, JanusClient, JanusConfig, JanusError, JanusUnavailable
 from rooms.media.tokens import sign_token, token_holder
+from tests.janus_server import janus_client
 from tests.media_peers import AudioBridgePeer, JanusPeerError, JanusSession, StreamingListener
-
-
-def client_for(janus, **overrides) -> JanusClient:
-    values = {
-        "url": janus.url,
-        "api_secret": janus.api_secret,
-        "admin_url": janus.admin_url,
-        "admin_secret": janus.admin_secret,
-        "admin_key": janus.admin_key,
-        **overrides,
-    }
-    return JanusClient(JanusConfig(**values))
 
 
 def token(janus, plugin: str, room: int, user: int, ttl: int = 120) -> str:
@@ -34,7 +23,7 @@ def token(janus, plugin: str, room: int, user: int, ttl: int = 120) -> str:
 
 
 def test_room_and_mountpoint_create_and_destroy_are_idempotent(janus_server):
-    with client_for(janus_server) as client:
+    with janus_client(janus_server) as client:
         with client.handle(AUDIOBRIDGE) as bridge:
             assert bridge.audiobridge_create(room=101, secret="s1") is True
             assert bridge.audiobridge_create(room=101, secret="s1") is False
@@ -53,7 +42,7 @@ def test_room_and_mountpoint_create_and_destroy_are_idempotent(janus_server):
 def test_only_our_backend_creates_rooms_and_forwards(janus_server):
     """Without the plugin admin_key Janus refuses to create rooms, mountpoints or forwarders;
     without the room secret it refuses to manage a room; without the API secret, everything."""
-    with client_for(janus_server, admin_key="wrong") as client:
+    with janus_client(janus_server, admin_key="wrong") as client:
         with client.handle(AUDIOBRIDGE) as bridge:
             with pytest.raises(JanusError) as refused:
                 bridge.audiobridge_create(room=102, secret="s")
@@ -62,13 +51,13 @@ def test_only_our_backend_creates_rooms_and_forwards(janus_server):
             with pytest.raises(JanusError) as refused:
                 streaming.streaming_create_audio(mountpoint=102, secret="m")
             assert refused.value.code == 457
-    with client_for(janus_server) as client, client.handle(AUDIOBRIDGE) as bridge:
+    with janus_client(janus_server) as client, client.handle(AUDIOBRIDGE) as bridge:
         bridge.audiobridge_create(room=102, secret="s")
         with pytest.raises(JanusError) as refused:
             bridge.audiobridge_allowed(room=102, secret="not-it", action="add", tokens=["x"])
         assert refused.value.code == 489
         bridge.audiobridge_destroy(room=102, secret="s")
-    with client_for(janus_server, api_secret="wrong") as client:
+    with janus_client(janus_server, api_secret="wrong") as client:
         with pytest.raises(JanusError) as refused, client.handle(AUDIOBRIDGE):
             pass
         assert refused.value.code == 403
@@ -131,7 +120,7 @@ def test_a_token_opens_only_its_own_plugin(janus_server):
 def forwarded_room(janus, room: int, speaker_token: str):
     """An AudioBridge room admitting ``speaker_token`` whose mix is rtp_forwarded to a Streaming
     mountpoint of the same id; both destroyed afterwards."""
-    with client_for(janus) as client:
+    with janus_client(janus) as client:
         with client.handle(STREAMING) as streaming:
             port = streaming.streaming_create_audio(mountpoint=room, secret="m")
         with client.handle(AUDIOBRIDGE) as bridge:
@@ -142,7 +131,7 @@ def forwarded_room(janus, room: int, speaker_token: str):
     try:
         yield
     finally:
-        with client_for(janus) as client:
+        with janus_client(janus) as client:
             with client.handle(AUDIOBRIDGE) as bridge:
                 bridge.audiobridge_destroy(room=room, secret="s")
             with client.handle(STREAMING) as streaming:

@@ -17,12 +17,12 @@ from deploy.janus_config import free_port
 from rooms import services
 from rooms.media import service as media
 from rooms.media.backend import mountpoint_secret, room_secret
-from rooms.media.janus import AUDIOBRIDGE, STREAMING, JanusClient, JanusConfig
+from rooms.media.janus import AUDIOBRIDGE, STREAMING
 from rooms.media.tokens import token_holder
 from rooms.models import Participant, Role, Room, RoomState
 from rooms.tests.factories import ParticipantFactory, RoomFactory, live_room
 from social.models import Block
-from tests.janus_server import janus_settings
+from tests.janus_server import janus_client, janus_settings
 from twitterclone.asgi import application
 
 ROOMS = "/api/v1/rooms"
@@ -32,36 +32,24 @@ def media_url(room) -> str:
     return f"{ROOMS}/{room.pk}/media"
 
 
-def admin_client(janus) -> JanusClient:
-    return JanusClient(
-        JanusConfig(
-            url=janus.url,
-            api_secret=janus.api_secret,
-            admin_url=janus.admin_url,
-            admin_secret=janus.admin_secret,
-            admin_key=janus.admin_key,
-        )
-    )
-
-
 def janus_room_exists(janus, room_id: int) -> bool:
-    with admin_client(janus) as client, client.handle(AUDIOBRIDGE) as bridge:
+    with janus_client(janus) as client, client.handle(AUDIOBRIDGE) as bridge:
         return bridge.audiobridge_exists(room=room_id)
 
 
 def janus_mountpoint_exists(janus, room_id: int) -> bool:
-    with admin_client(janus) as client, client.handle(STREAMING) as streaming:
+    with janus_client(janus) as client, client.handle(STREAMING) as streaming:
         return streaming.streaming_exists(mountpoint=room_id)
 
 
 def mountpoint_pin(janus, room_id: int) -> str | None:
     """The pin Janus holds for the room's mountpoint (``info`` with the mountpoint's secret)."""
-    with admin_client(janus) as client, client.handle(STREAMING) as streaming:
+    with janus_client(janus) as client, client.handle(STREAMING) as streaming:
         return (streaming.streaming_info(mountpoint=room_id, secret=mountpoint_secret(room_id)) or {}).get("pin")
 
 
 def allowed_holders(janus, room_id: int) -> set[int]:
-    with admin_client(janus) as client, client.handle(AUDIOBRIDGE) as bridge:
+    with janus_client(janus) as client, client.handle(AUDIOBRIDGE) as bridge:
         tokens = bridge.audiobridge_allowed(room=room_id, secret=room_secret(room_id), action="enable")
     return {token_holder(t)[1] for t in tokens if token_holder(t)}
 
@@ -180,9 +168,9 @@ def test_start_creates_the_janus_room_and_mountpoint_and_end_destroys_them(auth_
     response = auth_client(room.host).post(f"{ROOMS}/{room.pk}/start")
     assert response.status_code == 200, response.content
     assert janus_room_exists(on_janus, room.pk) and janus_mountpoint_exists(on_janus, room.pk)
-    with admin_client(on_janus) as client, client.handle(AUDIOBRIDGE) as bridge:
+    with janus_client(on_janus) as client, client.handle(AUDIOBRIDGE) as bridge:
         forwarders = bridge.audiobridge_forwarders(room=room.pk, secret=room_secret(room.pk))
-    with admin_client(on_janus) as client, client.handle(STREAMING) as streaming:
+    with janus_client(on_janus) as client, client.handle(STREAMING) as streaming:
         port = streaming.streaming_port(mountpoint=room.pk, secret=mountpoint_secret(room.pk))
     assert [(f["ip"], f["port"], f["codec"]) for f in forwarders] == [("127.0.0.1", port, "opus")]
     assert auth_client(room.host).post(f"{ROOMS}/{room.pk}/end").status_code == 200
@@ -243,10 +231,10 @@ def test_a_lost_janus_room_is_recreated_by_the_check(auth_client, on_janus):
         user_id=room.host.pk,
         ttl_seconds=-1,
     )
-    with admin_client(on_janus) as client, client.handle(AUDIOBRIDGE) as bridge:
+    with janus_client(on_janus) as client, client.handle(AUDIOBRIDGE) as bridge:
         bridge.audiobridge_allowed(room=room.pk, secret=room_secret(room.pk), action="add", tokens=[expired])
     media.media_check()
-    with admin_client(on_janus) as client, client.handle(AUDIOBRIDGE) as bridge:
+    with janus_client(on_janus) as client, client.handle(AUDIOBRIDGE) as bridge:
         assert expired not in bridge.audiobridge_allowed(room=room.pk, secret=room_secret(room.pk), action="enable")
     # A stage member's media also recreates a room that is missing (before the check runs).
     media.media_room_teardown(room_id=room.pk)

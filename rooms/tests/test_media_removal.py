@@ -25,11 +25,11 @@ from deploy.janus_config import free_port
 from rooms import services
 from rooms.media import service as media
 from rooms.media.backend import mountpoint_secret
-from rooms.media.janus import STREAMING, JanusClient, JanusConfig
+from rooms.media.janus import STREAMING
 from rooms.models import Room
 from rooms.tests.factories import live_room
 from rooms.tests.peer_loop import closed, media_of, open_peer
-from tests.janus_server import janus_settings
+from tests.janus_server import janus_client, janus_settings
 from tests.media_peers import AudioBridgePeer, JanusPeerError, StreamingListener
 from twitterclone.asgi import application
 
@@ -43,18 +43,6 @@ NOT_ALLOWED = r"^489: "  # janus_audiobridge.c: JANUS_AUDIOBRIDGE_ERROR_UNAUTHOR
 def on_janus(settings, janus_server):
     janus_settings(settings, janus_server)
     return janus_server
-
-
-def janus_client(janus) -> JanusClient:
-    return JanusClient(
-        JanusConfig(
-            url=janus.url,
-            api_secret=janus.api_secret,
-            admin_url=janus.admin_url,
-            admin_secret=janus.admin_secret,
-            admin_key=janus.admin_key,
-        )
-    )
 
 
 def janus_pin(janus, room_id: int) -> str | None:

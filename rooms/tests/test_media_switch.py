@@ -18,10 +18,10 @@ from accounts.tests.factories import UserFactory
 from deploy.janus_config import run_janus
 from rooms import services
 from rooms.media import viewers as viewers_module
-from rooms.media.janus import STREAMING, JanusClient, JanusConfig
+from rooms.media.janus import STREAMING
 from rooms.tests.factories import live_room
 from rooms.tests.peer_loop import closed, media_of, open_peer
-from tests.janus_server import janus_available, janus_settings
+from tests.janus_server import janus_available, janus_client, janus_settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -140,18 +140,6 @@ def test_a_callback_without_the_secret_is_refused_and_a_forged_one_detaches_no_l
     assert len(enforced) > calls and enforced[-1] == ([(peer.janus.session_id, peer.janus.handle_id)], [])
     time.sleep(0.5)
     assert not peer.janus.closed.is_set()
-    with _admin(janus) as client:
+    with janus_client(janus) as client:
         assert client.admin_handle_info(peer.janus.session_id, peer.janus.handle_id) is not None
     services.room_end(room=room, by_user=room.host)
-
-
-def _admin(janus) -> JanusClient:
-    return JanusClient(
-        JanusConfig(
-            url=janus.url,
-            api_secret=janus.api_secret,
-            admin_url=janus.admin_url,
-            admin_secret=janus.admin_secret,
-            admin_key=janus.admin_key,
-        )
-    )
