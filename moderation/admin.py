@@ -21,6 +21,7 @@ from .admin_tools import (
     CappedCountPaginator,
     DefaultChoiceFilter,
     ReasonForm,
+    ViewOnlyAdmin,
     admin_link,
     excerpt,
     join_html,
@@ -323,7 +324,7 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
+class ModerationActionAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     """The log: everyone with view permission sees it; nobody adds, changes or deletes entries."""
 
     list_display = [
@@ -357,15 +358,6 @@ class ModerationActionAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
     actions = None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def lookup_allowed(self, lookup, value, request=None):
         if lookup in ("subject_user__id__exact", "report__id__exact"):

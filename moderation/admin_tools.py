@@ -22,6 +22,20 @@ from twitterclone.errors import DomainError
 REASON_MAX_LENGTH = 1000
 
 
+class ViewOnlyAdmin:
+    """A ModelAdmin mixin: rows are shown, never added, changed or deleted through the admin's
+    own forms (the admin actions, which call the services, are what changes them)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         max_length=REASON_MAX_LENGTH,

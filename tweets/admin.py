@@ -16,6 +16,7 @@ from django.utils.html import format_html
 
 from moderation.admin_tools import (
     CappedCountPaginator,
+    ViewOnlyAdmin,
     admin_link,
     confirm_with_reason,
     excerpt,
@@ -70,7 +71,8 @@ class TweetEditInline(admin.TabularInline):
 
 
 @admin.register(Tweet)
-class TweetAdmin(admin.ModelAdmin):
+class TweetAdmin(ViewOnlyAdmin, admin.ModelAdmin):
+    # Tweets are written by their authors through the API only; deleting is an action below.
     list_display = [
         "id",
         "text_excerpt",
@@ -112,16 +114,6 @@ class TweetAdmin(admin.ModelAdmin):
         if lookup in ("reply_to__id__exact", "conversation_id", "author__id__exact"):
             return True
         return super().lookup_allowed(lookup, value, request)
-
-    # Tweets are written by their authors through the API only; deleting is an action below.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     # --- columns and fields ----------------------------------------------------------------------
 
@@ -252,7 +244,7 @@ class TweetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Hashtag)
-class HashtagAdmin(admin.ModelAdmin):
+class HashtagAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     """View only. A hashtag is what tweets' texts say (``tweets.services`` links them on post and
     edit): renaming or deleting one here would contradict the texts, and the cached hydration
     of the tweets (``tweets.hydration``, checked against the tweet row only) would keep showing
@@ -264,12 +256,3 @@ class HashtagAdmin(admin.ModelAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # facet counts would scan big tables
     paginator = CappedCountPaginator
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
