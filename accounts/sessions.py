@@ -37,6 +37,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from twitterclone import effects
 from twitterclone.broadcast import user_group_name
+from twitterclone.cache import cache_wire
 from twitterclone.errors import InvalidInput, NotAuthenticated
 
 from .auth import user_can_authenticate
@@ -87,24 +88,53 @@ def token_version_current(*, user_id: Any) -> int | None:
     return version
 
 
-def access_token_is_current(claims: dict[str, Any]) -> bool:
+def revocation_read(claims: dict[str, Any]) -> tuple[str, ...] | None:
+    """The Redis command that reads what ``access_token_is_current`` needs for these claims (the
+    version and family keys, one MGET), for the rate limiter to send in its own round trip
+    (``accounts.authentication.revocation_prefetch``); None when the cache is not Redis."""
+    wire = cache_wire()
+    user_id = claims.get(jwt_settings.USER_ID_CLAIM)
+    if wire is None or user_id is None:
+        return None
+    family_id = claims.get(FAMILY_CLAIM)
+    if family_id:
+        return ("MGET", wire.prefix + _version_key(user_id), wire.prefix + _family_revoked_key(family_id))
+    return ("MGET", wire.prefix + _version_key(user_id))
+
+
+def _cached_token_state(claims: dict[str, Any], prefetched: list | None) -> tuple[Any, Any]:
+    """(cached version, cached family revocation) of a token, each None when not cached: the
+    reply of ``revocation_read`` (``prefetched`` by the rate limiter, or read now on the cache's
+    wire), or ``cache.get_many`` when the cache is not Redis. Raises when the cache is unavailable."""
+    wire = cache_wire()
+    if wire is not None:
+        reply = prefetched if prefetched is not None else wire.execute(revocation_read(claims))[0]
+        return wire.load(reply[0]), wire.load(reply[1]) if len(reply) > 1 else None
+    user_id, family_id = claims.get(jwt_settings.USER_ID_CLAIM), claims.get(FAMILY_CLAIM)
+    keys = [_version_key(user_id)] + ([_family_revoked_key(family_id)] if family_id else [])
+    found = cache.get_many(keys)
+    return found.get(keys[0]), found.get(keys[1]) if family_id else None
+
+
+def access_token_is_current(claims: dict[str, Any], *, prefetched: list | None = None) -> bool:
     """Whether a verified access token's claims are still valid: its version is the user's current
-    one and its family has not been revoked. One cache round trip (both keys at once)."""
+    one and its family has not been revoked. One cache round trip (both keys at once), or none
+    when the rate limiter already made it for this request (``prefetched``: the reply of
+    ``revocation_read(claims)``, read a moment ago in the same request; nothing is kept between
+    requests, so a revocation from any process is seen by the next one)."""
     user_id = claims.get(jwt_settings.USER_ID_CLAIM)
     if user_id is None:
         return False
     family_id = claims.get(FAMILY_CLAIM)
-    keys = [_version_key(user_id)] + ([_family_revoked_key(family_id)] if family_id else [])
     try:
-        found = cache.get_many(keys)
+        version, family_revoked = _cached_token_state(claims, prefetched)
     except Exception:
         logger.warning("cache unavailable; checking the token against the database")
         if family_id and TokenFamily.objects.filter(pk=family_id, revoked_at__isnull=False).exists():
             return False
         return _version_from_database(user_id) == claims.get(VERSION_CLAIM, 0)
-    if family_id and found.get(_family_revoked_key(family_id)):
+    if family_revoked:
         return False
-    version = found.get(_version_key(user_id))
     if version is None:
         version = token_version_current(user_id=user_id)
     return version is not None and version == claims.get(VERSION_CLAIM, 0)

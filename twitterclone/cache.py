@@ -5,6 +5,12 @@ touches the cache several times (the token-version check, the hydration cache, .
 already falls back to PostgreSQL when the cache raises; what it must not do is wait for the timeout
 again and again. After a connection or timeout error this backend raises at once for
 ``CACHE_FAILFAST_SECONDS``, then lets one call through to see whether Redis is back.
+
+``cache_wire()`` is the same Redis for the reads of every request (the token check, and the
+rate limits with it): raw commands on ``twitterclone.redis_wire`` behind the same breaker, with
+the keys the cache itself builds, at a fifth of a ``cache.get_many``'s CPU (Django's proxy
+resolves ``caches["default"]`` through asgiref's Local on each use, then key building and
+validation, then redis-py's client).
 """
 
 from __future__ import annotations
@@ -16,9 +22,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient, RedisSerializer
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from .redis_wire import Command, wire_for
 
 _lock = threading.Lock()
 _open_until = 0.0  # monotonic time until which the breaker is open (per process)
@@ -102,3 +112,72 @@ for _name in (
     "clear",
 ):
     setattr(FailFastRedisCache, _name, _guarded(getattr(RedisCache, _name)))
+
+
+# --- The wire to the cache's Redis -------------------------------------------------------------
+
+_BACKEND = f"{FailFastRedisCache.__module__}.{FailFastRedisCache.__qualname__}"
+_NOT_CONNECTION_OPTIONS = ("serializer", "pool_class", "parser_class")
+
+
+class CacheWire:
+    """The default cache's Redis for raw commands: ``key(name)`` is the key the cache stores
+    ``name`` under (``KEY_PREFIX``, ``VERSION``), ``load(raw)`` reads a stored value as the cache
+    does (integers are stored as digits, anything else pickled), and ``execute`` sends commands
+    in one round trip behind the breaker: it raises at once while the breaker is open, and a
+    connection error or timeout opens it, as for any cache call."""
+
+    def __init__(self, location: str, key_prefix: str, version: int, options: dict[str, Any]) -> None:
+        self.location = location
+        self.prefix = f"{key_prefix}:{version}:"
+        self._wire = wire_for(location, **options)
+        self._serializer = RedisSerializer()
+
+    def key(self, name: str) -> str:
+        return self.prefix + name
+
+    def load(self, raw: bytes | None) -> Any:
+        return None if raw is None else self._serializer.loads(raw)
+
+    def execute(self, *commands: Command) -> list[Any]:
+        if breaker_is_open():
+            raise RedisConnectionError("cache unavailable (circuit open after a recent failure)")
+        try:
+            return self._wire.execute(*commands)
+        except (RedisConnectionError, RedisTimeoutError):
+            _trip()
+            raise
+
+
+_cache_wire: CacheWire | None = None
+_cache_wire_known = False
+
+
+def cache_wire() -> CacheWire | None:
+    """The ``CacheWire`` of the default cache, or None when that cache is not a single
+    ``FailFastRedisCache`` with the default key function and serializer (then use ``cache``).
+    Built once per process (and again when the CACHES setting changes)."""
+    global _cache_wire, _cache_wire_known
+    if not _cache_wire_known:
+        config = settings.CACHES["default"]
+        options = config.get("OPTIONS", {})
+        location = config.get("LOCATION")
+        plain = (
+            config.get("BACKEND") == _BACKEND
+            and isinstance(location, str)
+            and "," not in location
+            and config.get("KEY_FUNCTION") is None
+            and not any(name in options for name in _NOT_CONNECTION_OPTIONS)
+        )
+        _cache_wire = (
+            CacheWire(location, config.get("KEY_PREFIX", ""), config.get("VERSION", 1), options) if plain else None
+        )
+        _cache_wire_known = True
+    return _cache_wire
+
+
+@receiver(setting_changed)
+def _forget_cache_wire(*, setting: str, **kwargs: Any) -> None:
+    global _cache_wire, _cache_wire_known
+    if setting == "CACHES":
+        _cache_wire, _cache_wire_known = None, False

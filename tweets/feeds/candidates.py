@@ -16,6 +16,7 @@ from .store import (
     feed_key,
     feed_size,
     feed_ttl_seconds,
+    feed_wire,
     member,
     ok_key,
     parse_member,
@@ -133,25 +134,26 @@ def redis_candidates(*, user_id: int, before: int | None, limit: int) -> list[Ca
     authors' tweets, or None when the feed does not reach that far (then PostgreSQL must
     answer). Builds the feed first if it is missing."""
     upper = f"({before}" if before is not None else "+inf"
-    client = redis_client()
     for attempt in range(2):
         # One round trip: whether the feed is built, its entries, the pull authors, whether it
         # holds everything. A feed not built yet is built, then read again.
-        pipe = client.pipeline(transaction=False)
-        pipe.exists(ok_key(user_id))
-        pipe.zrevrangebyscore(feed_key(user_id), upper, "(0", start=0, num=limit)
-        pipe.smembers(pull_authors_key())
-        pipe.exists(all_key(user_id))
-        built, members, pull_authors, holds_all = pipe.execute()
+        built, members, pull_authors, holds_all = feed_wire().execute(
+            ("EXISTS", ok_key(user_id)),
+            ("ZREVRANGEBYSCORE", feed_key(user_id), upper, "(0", "LIMIT", 0, limit),
+            ("SMEMBERS", pull_authors_key()),
+            ("EXISTS", all_key(user_id)),
+        )
         if built or attempt:
             break
         ensure_feed(user_id)
     if len(members) < limit and not holds_all:
         return None  # below the feed's floor: older entries were trimmed
-    candidates = {entry.id: entry for entry in map(parse_member, members)}
-    if pull_authors:
-        for entry in pull_candidates(
-            user_id=user_id, before=before, limit=limit, author_ids=[int(author) for author in pull_authors]
-        ):
-            candidates.setdefault(entry.id, entry)
+    entries = [parse_member(value) for value in members]
+    if not pull_authors:
+        return entries  # newest first already: scored by tweet id, one member per tweet
+    candidates = {entry.id: entry for entry in entries}
+    for entry in pull_candidates(
+        user_id=user_id, before=before, limit=limit, author_ids=[int(author) for author in pull_authors]
+    ):
+        candidates.setdefault(entry.id, entry)
     return sorted(candidates.values(), key=lambda entry: entry.id, reverse=True)[:limit]

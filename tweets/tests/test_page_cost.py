@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from social import services as social
 from tweets import feeds, services
 from tweets.models import Tweet
+from twitterclone import redis_wire
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +114,7 @@ def test_a_warm_feed_is_read_in_one_redis_round_trip(page, user, auth_client, se
     feeds.ensure_feed(user.pk)
     round_trips = []
     execute, command = redis.client.Pipeline.execute, redis.client.Redis.execute_command
+    wire_execute = redis_wire.Wire.execute
 
     def counting_execute(self, *args, **kwargs):
         round_trips.append("pipeline")
@@ -122,10 +124,15 @@ def test_a_warm_feed_is_read_in_one_redis_round_trip(page, user, auth_client, se
         round_trips.append(args[0])
         return command(self, *args, **kwargs)
 
+    def counting_wire(self, *commands):
+        round_trips.append("wire")
+        return wire_execute(self, *commands)
+
     monkeypatch.setattr(redis.client.Pipeline, "execute", counting_execute)
     monkeypatch.setattr(redis.client.Redis, "execute_command", counting_command)
+    monkeypatch.setattr(redis_wire.Wire, "execute", counting_wire)
     candidates = feeds.redis_candidates(user_id=user.pk, before=None, limit=10)
-    assert round_trips == ["pipeline"]
+    assert round_trips == ["wire"]
     assert [candidate.id for candidate in candidates][:2] == [page["retweet"].pk, page["quote"].pk]
 
 
