@@ -3,7 +3,8 @@
 ``access_claims(request)`` decodes and verifies the request's access token once (signature,
 expiry, type) and memoizes the result on the request, so the rate limiter and DRF's
 authentication share one decode. ``BearerJWTAuthentication`` then checks the token's version
-and family with one cache read (``accounts.sessions.access_token_is_current``) and gives the view
+and family with one cache read (``accounts.sessions.access_token_is_current``), or none when the
+rate limiter already read them in its own round trip (``revocation_read_for``), and gives the view
 a user whose fields load on first use, in one query: a view that needs only ``request.user.pk``
 costs no user query at all.
 
@@ -63,10 +64,11 @@ def _forget_verified_tokens(*, setting: str, **kwargs) -> None:
 
 
 class _Decoded:
-    __slots__ = ("error", "present", "token")
+    __slots__ = ("error", "prefetched", "present", "token")
 
     def __init__(self, present: bool, token: AccessToken | None, error: str | None) -> None:
         self.present, self.token, self.error = present, token, error
+        self.prefetched: list | None = None  # the token check's Redis reply, read by the rate limiter
 
 
 def _bearer(request: HttpRequest) -> tuple[bool, str | None]:
@@ -105,6 +107,24 @@ def access_claims(request: HttpRequest | Request) -> dict[str, Any] | None:
     return token.payload if token is not None else None
 
 
+def revocation_read_for(request: HttpRequest | Request) -> tuple[str, ...] | None:
+    """The Redis read of the token check of the request's valid Bearer JWT
+    (``accounts.sessions.revocation_read``), for the rate limiter to send with its limits; None
+    without such a token or without a Redis cache."""
+    token = _decoded(request).token
+    if token is None:
+        return None
+    from .sessions import revocation_read
+
+    return revocation_read(token.payload)
+
+
+def revocation_prefetched(request: HttpRequest | Request, reply: list) -> None:
+    """Hands the reply of ``revocation_read_for(request)`` to this request's authentication, which
+    then checks the token without a round trip of its own. Kept on the request only."""
+    _decoded(request).prefetched = reply
+
+
 def user_with_id(user_id: Any) -> User:
     """A User whose only loaded field is its id: FKs and ``pk`` comparisons cost nothing, and the
     first read of any other field loads them all in one query (User.refresh_from_db)."""
@@ -133,7 +153,7 @@ class BearerJWTAuthentication(JWTAuthentication):
         # Imported here: DRF imports this module while twitterclone.errors (used by sessions) loads.
         from .sessions import access_token_is_current
 
-        if not access_token_is_current(claims):
+        if not access_token_is_current(claims, prefetched=decoded.prefetched):
             raise AuthenticationFailed("The token has been revoked.", code="token_revoked")
         return user, decoded.token
 

@@ -3,7 +3,8 @@
 Each limit is a GCRA bucket (``store.py``): ``N/period`` lets a client spend N requests at once and
 then one every ``period / N``, with no window edges to burst across. All the limits of a request are
 checked and counted in one Redis round trip (a Lua script), shared by every server process; without
-Redis, in this process's local-memory cache. Limits and rules live in settings:
+Redis, in this process's local-memory cache. The token check of the request's JWT (its version and
+family, ``accounts.authentication.revocation_read_for``) goes in the same round trip. Limits and rules live in settings:
 
 - ``RATE_LIMITS``: ``{name: {"rate": "N/<k><unit>", "per": "ip" | "user" | "user_or_ip" | "field:<name>"}}``
 - ``RATE_LIMIT_RULES``: ``[(method or "*", path regex, [limit names])]``: every rule that matches a
@@ -34,7 +35,7 @@ from django.http import HttpRequest, HttpResponse
 
 from ..clientip import client_network
 from ..errors import error_json_response
-from .store import Limit, Outcome, check
+from .store import Limit, Outcome, check, check_and_read
 
 __all__ = ["Limit", "Outcome", "RateLimitMiddleware", "check", "hit", "parse_rate", "request_user_id"]
 
@@ -172,11 +173,17 @@ class RateLimitMiddleware:
             identity = _identity(request, settings.RATE_LIMITS[name]["per"])
             if identity is not None:
                 limits.append(limit_for(name, identity))
+        from accounts.authentication import revocation_prefetched, revocation_read_for
+
+        # The token check of the request's JWT goes with the limits: one round trip for both.
+        read = revocation_read_for(request)
         try:
-            outcomes = check(limits)
+            outcomes, reply = check_and_read(limits, read)
         except Exception:
             _warn_store_unavailable()
             return self.get_response(request)
+        if reply is not None:
+            revocation_prefetched(request, reply)
         refused = [outcome for outcome in outcomes if not outcome.allowed]
         if refused:
             worst = max(refused, key=lambda outcome: outcome.retry_after)

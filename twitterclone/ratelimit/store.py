@@ -9,18 +9,27 @@ Every request checks all of its limits in one call: one Lua script (one Redis ro
 clocked by the Redis server so that every server process shares one clock) or, without Redis, the
 same arithmetic under a lock on the local-memory cache. A request is counted against its limits only
 if all of them allow it, so a refused request costs a client nothing and cannot extend its own wait.
+
+When the limits live in the cache's Redis (production: both are ``REDIS_URL``) the script goes on the
+cache's wire (``twitterclone.cache.cache_wire``, behind its breaker), and ``check_and_read`` sends a
+read of the caller's with it in the same round trip: the token check of the request's JWT, so that
+an authenticated request costs one Redis round trip before its view.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
+from redis.exceptions import NoScriptError
+
+from ..cache import cache_wire
+from ..redis_wire import Command, wire_for
 
 
 @dataclass(frozen=True)
@@ -98,31 +107,47 @@ return results
 """
 
 
-@lru_cache(maxsize=4)
-def _redis_script(url: str):
-    import redis
+GCRA_SHA = hashlib.sha1(GCRA_SCRIPT.encode()).hexdigest()  # noqa: S324 - Redis names scripts so
 
-    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1, health_check_interval=0)
-    return client.register_script(GCRA_SCRIPT)
+
+def _limits_wire():
+    """Where the limits are checked, and whether it is the cache's Redis (then reads of cache keys
+    can go with them): the cache's wire when the limits' Redis is the cache's (its timeouts, and
+    its breaker: a hung Redis then costs one request a timeout per ``CACHE_FAILFAST_SECONDS``, not
+    every request one), else a wire of their own with short timeouts (the limits fail open, they
+    must not hold a request long)."""
+    shared = cache_wire()
+    if shared is not None and shared.location == settings.REDIS_URL:
+        return shared, True
+    return wire_for(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1), False
 
 
 def _key(limit: Limit) -> str:
     return f"{settings.RATE_LIMIT_KEY_PREFIX}:{limit.name}:{limit.key}"
 
 
-def _check_redis(limits: list[Limit], now_ms: float) -> list[Outcome]:
-    script = _redis_script(settings.REDIS_URL)
+def _check_redis(limits: list[Limit], now_ms: float, read: Command | None) -> tuple[list[Outcome], list | None]:
+    wire, shared = _limits_wire()
+    keys = [_key(limit) for limit in limits]
     args: list[float | int] = [now_ms]
     for limit in limits:
         args += [limit.limit, limit.period * 1000]
-    raw = script(keys=[_key(limit) for limit in limits], args=args)
+    commands = [("EVALSHA", GCRA_SHA, len(keys), *keys, *args)]
+    if read is not None and shared:
+        commands.append(read)
+    try:
+        replies = wire.execute(*commands)
+    except NoScriptError:  # Redis restarted or flushed its scripts: EVAL loads it again
+        replies = wire.execute(("EVAL", GCRA_SCRIPT, len(keys), *keys, *args))
+    raw = replies[0]
     server_now = float(raw[0])
     rows = [raw[1 + 4 * i : 5 + 4 * i] for i in range(len(limits))]
     all_allowed = all(int(row[0]) == 1 for row in rows)
-    return [
+    outcomes = [
         _outcome(limit, bool(int(row[0])), float(row[1]), int(row[2]), float(row[3]), server_now, all_allowed)
         for limit, row in zip(limits, rows, strict=True)
     ]
+    return outcomes, replies[1] if len(replies) > 1 else None
 
 
 _local_lock = threading.Lock()
@@ -173,9 +198,19 @@ def check(limits: list[Limit], now: float | None = None) -> list[Outcome]:
     every process) or this machine's without Redis. Raises whatever the store raises (Redis down):
     the caller decides to fail open.
     """
+    return check_and_read(limits, None, now)[0]
+
+
+def check_and_read(
+    limits: list[Limit], read: Command | None, now: float | None = None
+) -> tuple[list[Outcome], list | None]:
+    """``check(limits, now)``, and the read-only command ``read`` on the cache's Redis in the same
+    round trip: the outcomes and the reply of ``read``, or None for the reply when it could not go
+    with the limits (no limits, no Redis, the limits' Redis is not the cache's, or the script had
+    to be loaded again)."""
     if not limits:
-        return []
+        return [], None
     now_ms = -1.0 if now is None else now * 1000
     if settings.REDIS_URL:
-        return _check_redis(limits, now_ms)
-    return _check_local(limits, now_ms)
+        return _check_redis(limits, now_ms, read)
+    return _check_local(limits, now_ms), None

@@ -159,24 +159,19 @@ def test_lua_script_and_python_agree(settings):
 
 
 @pytest.mark.redis
-def test_one_redis_round_trip_per_check(settings):
-    from twitterclone.ratelimit.store import _redis_script
+def test_one_redis_round_trip_per_check(settings, monkeypatch):
+    from twitterclone import redis_wire
 
     limits = [Limit("rt", "a", 100, 60), Limit("rt2", "b", 100, 60), Limit("rt3", "c", 100, 60)]
     check(limits)  # loads the script
-    script = _redis_script(settings.REDIS_URL)
-    client = script.registered_client
-    commands = []
-    original = client.execute_command
+    round_trips = []
+    execute = redis_wire.Wire.execute
 
-    def counting(*args, **kwargs):
-        commands.append(args[0])
-        return original(*args, **kwargs)
+    def counting(self, *commands):
+        round_trips.append([command[0] for command in commands])
+        return execute(self, *commands)
 
-    client.execute_command = counting
-    try:
-        for _ in range(5):
-            check(limits)
-    finally:
-        del client.execute_command
-    assert commands == ["EVALSHA"] * 5
+    monkeypatch.setattr(redis_wire.Wire, "execute", counting)
+    for _ in range(5):
+        check(limits)
+    assert round_trips == [["EVALSHA"]] * 5
