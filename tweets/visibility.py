@@ -9,16 +9,18 @@ author does not block the viewer; a retweet also needs its original to be visibl
 anonymous viewer is a NULL viewer id: every comparison with it is false, which leaves "not
 hidden, active author, public".
 
-Each statement is a constant string (the ids are one bound array: ``= ANY(%s)`` on
+Each statement is a constant string (the ids are one bound array: ``= ANY(%s::bigint[])`` on
 PostgreSQL, ``json_each`` on SQLite), so nothing is built per request and PostgreSQL sees the
-same statement every time. Rows come back as model instances, with their authors attached,
-so the serializer needs nothing else from the database; they are what ``from_db`` builds,
-without running ``Model.__init__`` (``twitterclone.rows``).
+same statement every time; it is converted once to the placeholders PostgreSQL takes
+(``twitterclone.db.Statement``), and its id arrays are sent as the text of an array literal,
+which psycopg sends as it is (a list of ints goes through psycopg's Python list dumper).
+Rows come back as model instances, with their authors attached, so the serializer needs
+nothing else from the database; they are what ``from_db`` builds, without running
+``Model.__init__`` (``twitterclone.rows``).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -29,7 +31,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
-from twitterclone.db import statement_cursor
+from twitterclone.db import Statement, statement_cursor
 from twitterclone.rows import filled_directly, instance_from_row
 
 from .models import Tweet
@@ -116,7 +118,7 @@ def _rule(tweet: str, author: str) -> str:
 
 def _ids_clause(column: str, name: str) -> str:
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%({name})s)"
+        return f"{column} = ANY(%({name})s::bigint[])"
     return f"{column} IN (SELECT value FROM json_each(%({name})s))"  # noqa: S608 - constant names only
 
 
@@ -127,62 +129,80 @@ def _ids_values(name: str) -> str:
     return f"SELECT value FROM json_each(%({name})s)"  # noqa: S608 - constant names only
 
 
-def _ids_param(ids: Iterable[int]):
-    ids = [int(pk) for pk in ids]
-    return ids if connection.vendor == "postgresql" else json.dumps(ids)
+def _ids_param(ids: Iterable[int]) -> str:
+    """The ids as the array parameter of the statements: on PostgreSQL the text of an array
+    literal (``{1,2,3}``, cast to ``bigint[]`` in the statement), on SQLite a JSON array."""
+    text = ",".join([str(int(pk)) for pk in ids])
+    return f"{{{text}}}" if connection.vendor == "postgresql" else f"[{text}]"
 
 
-_STATEMENTS: dict[tuple[str, str], str] = {}
+# The tables of every statement: a tweet, its author, and the tweet it retweets with its author.
+_FROM = (
+    "FROM tweets_tweet t JOIN accounts_user a ON a.id = t.author_id "
+    "LEFT JOIN tweets_tweet o ON o.id = t.retweet_of_id LEFT JOIN accounts_user oa ON oa.id = o.author_id"
+)
 
 
-def _statement(kind: str) -> str:
+def _home_where() -> str:
+    """Candidates of a home timeline: by the viewer, or by someone they follow (which implies
+    "public or followed"), not by nor a retweet of someone they mute.
+
+    "by the viewer, or (followed, the rule and not muted)", written as three conjunctions "by
+    the viewer or ..." (the same by distributivity; the rule's own "author is the viewer" is
+    implied): the parts on the tweet alone are then checked once at its index scan and only
+    the author's at the join (as one OR over both tables PostgreSQL checked the tweet's part at
+    both, twice the subplans per row). "The author does not block the viewer and is not muted
+    by them" is one ``NOT IN`` over the viewer's blockers and muted users (both columns NOT
+    NULL, so ``NOT IN`` is ``NOT EXISTS``): one hashed subplan read once, not two probes per
+    row."""
+    mine = "t.author_id = %(viewer)s"
+    followed = _FOLLOWS.format(author="t.author_id")
+    hidden_authors = (
+        "SELECT b.blocker_id FROM social_block b WHERE b.blocked_id = %(viewer)s "
+        "UNION ALL SELECT m.muted_id FROM social_mute m WHERE m.muter_id = %(viewer)s"
+    )
+    return (
+        f"{_ids_clause('t.id', 'ids')} AND ({mine} OR {followed}) "
+        f"AND ({mine} OR (NOT t.is_hidden AND t.author_id NOT IN ({hidden_authors}))) "
+        f"AND ({mine} OR (a.is_active AND NOT a.is_suspended)) "
+        f"AND (t.retweet_of_id IS NULL OR ({_rule('o', 'oa')} AND NOT {_MUTED.format(author='o.author_id')}))"
+    )
+
+
+_STATEMENTS: dict[tuple[str, str], Statement] = {}
+
+
+def _statement(kind: str) -> Statement:
     """The statement ``kind`` for this database, built once per process."""
     key = (kind, connection.vendor)
-    if key not in _STATEMENTS and kind == "home_embedded":
-        _STATEMENTS[key] = _home_embedded()
     if key not in _STATEMENTS:
-        original = _rule("o", "oa")
-        if kind == "home":
-            # Candidates of a home timeline: by the viewer, or by someone they follow (which
-            # implies "public or followed"), not by nor a retweet of someone they mute.
-            # "by the viewer, or (followed, the rule and not muted)", written as three
-            # conjunctions "by the viewer or ..." (the same by distributivity; the rule's own
-            # "author is the viewer" is implied): the parts on the tweet alone are then checked
-            # once at its index scan and only the author's at the join (as one OR over both
-            # tables PostgreSQL checked the tweet's part at both, twice the subplans per row).
-            mine = "t.author_id = %(viewer)s"
-            followed = _FOLLOWS.format(author="t.author_id")
-            blocks = _BLOCKS_VIEWER.format(author="t.author_id")
-            where = (
-                f"{_ids_clause('t.id', 'ids')} AND ({mine} OR {followed}) "
-                f"AND ({mine} OR (NOT t.is_hidden AND NOT {blocks} AND NOT {_MUTED.format(author='t.author_id')})) "
-                f"AND ({mine} OR (a.is_active AND NOT a.is_suspended)) "
-                f"AND (t.retweet_of_id IS NULL OR ({original} AND NOT {_MUTED.format(author='o.author_id')}))"
-            )
-        elif kind == "visible":
-            where = f"{_ids_clause('t.id', 'ids')} AND {_rule('t', 'a')} AND (t.retweet_of_id IS NULL OR {original})"
-        elif kind in ("author", "author_asc"):
-            # One author's tweets and retweets, a keyset page (the index on author and id).
-            bound, order = (">", "ASC") if kind == "author_asc" else ("<=", "DESC")
-            where = (
-                f"t.author_id = %(author)s AND t.id {bound} %(bound)s AND {_rule('t', 'a')} "
-                f"AND (t.retweet_of_id IS NULL OR {original}) "
-                f"ORDER BY t.id {order} LIMIT %(limit)s OFFSET %(offset)s"
-            )
-        else:  # "embedded": quoted and retweeted tweets (never retweets themselves), and the
-            # tweets quoted by the tweets in %(via)s (the retweeted ones), in one statement
-            # One id list (not "id = ANY(...) OR id IN (...)": an OR there turns the primary-key
-            # lookups into a scan of the whole table).
-            via = _ids_clause("r.id", "via")
-            wanted = f"{_ids_values('ids')} UNION ALL SELECT r.quote_of_id FROM tweets_tweet r WHERE {via}"  # noqa: S608
-            where = f"t.id IN ({wanted}) AND t.retweet_of_id IS NULL AND {_rule('t', 'a')}"
-        columns = _select(in_ids=kind in ("home", "visible"))
-        _STATEMENTS[key] = (
-            f"SELECT {columns} FROM tweets_tweet t JOIN accounts_user a ON a.id = t.author_id "  # noqa: S608 - constants only
-            "LEFT JOIN tweets_tweet o ON o.id = t.retweet_of_id LEFT JOIN accounts_user oa ON oa.id = o.author_id "
-            f"WHERE {where}"
-        )
+        _STATEMENTS[key] = Statement(_home_embedded() if kind == "home_embedded" else _sql(kind))
     return _STATEMENTS[key]
+
+
+def _sql(kind: str) -> str:
+    """The text of the statement ``kind`` (other than ``home_embedded``) for this database."""
+    original = _rule("o", "oa")
+    if kind == "home":
+        where = _home_where()
+    elif kind == "visible":
+        where = f"{_ids_clause('t.id', 'ids')} AND {_rule('t', 'a')} AND (t.retweet_of_id IS NULL OR {original})"
+    elif kind in ("author", "author_asc"):
+        # One author's tweets and retweets, a keyset page (the index on author and id).
+        bound, order = (">", "ASC") if kind == "author_asc" else ("<=", "DESC")
+        where = (
+            f"t.author_id = %(author)s AND t.id {bound} %(bound)s AND {_rule('t', 'a')} "
+            f"AND (t.retweet_of_id IS NULL OR {original}) "
+            f"ORDER BY t.id {order} LIMIT %(limit)s OFFSET %(offset)s"
+        )
+    else:  # "embedded": quoted and retweeted tweets (never retweets themselves), and the
+        # tweets quoted by the tweets in %(via)s (the retweeted ones), in one statement
+        # One id list (not "id = ANY(...) OR id IN (...)": an OR there turns the primary-key
+        # lookups into a scan of the whole table).
+        via = _ids_clause("r.id", "via")
+        wanted = f"{_ids_values('ids')} UNION ALL SELECT r.quote_of_id FROM tweets_tweet r WHERE {via}"  # noqa: S608
+        where = f"t.id IN ({wanted}) AND t.retweet_of_id IS NULL AND {_rule('t', 'a')}"
+    return f"SELECT {_select(in_ids=kind in ('home', 'visible'))} {_FROM} WHERE {where}"
 
 
 _WIDTH = len(TWEET_COLUMNS) + len(AUTHOR_COLUMNS) + len(VIEWER_STATE_COLUMNS)
@@ -192,9 +212,12 @@ def _home_embedded() -> str:
     """The home statement and the embedded statement of its rows in one round trip: the home
     rows (first column 0) and, for the tweets they quote or retweet and the tweets quoted by
     the retweeted ones, the rows ``embedded`` gives for those ids (first column 1). The
-    embedded part is the "embedded" statement with its two id lists read from the home rows."""
+    embedded part is the "embedded" statement with its two id lists read from the home rows:
+    the home part carries, in a last column of its own, the quote of the tweet a row retweets
+    (read by its join to that tweet, so the retweeted tweets are not looked up again)."""
     columns = [f"c{index}" for index in range(_WIDTH)]
     quote_of, retweet_of = (columns[TWEET_COLUMNS.index(name)] for name in ("quote_of_id", "retweet_of_id"))
+    retweeted_quote_of = f"c{_WIDTH}"
     postgres = connection.vendor == "postgresql"
     materialized = "MATERIALIZED " if postgres else ""
 
@@ -205,20 +228,21 @@ def _home_embedded() -> str:
 
     # The ids of the embedded part, read once for it and for the mentions (a CTE of its own:
     # written out in both, PostgreSQL read them twice, about a tenth of the statement's CPU).
-    wanted = (
-        f"SELECT {quote_of} FROM home UNION ALL SELECT {retweet_of} FROM home "  # noqa: S608 - constants only
-        f"UNION ALL SELECT r.quote_of_id FROM tweets_tweet r WHERE r.id IN (SELECT {retweet_of} FROM home)"
+    # Without the NULLs (most rows quote and retweet nothing), which match nothing anyway.
+    wanted = " UNION ALL ".join(
+        f"SELECT {column} FROM home WHERE {column} IS NOT NULL"  # noqa: S608 - constants only
+        for column in (quote_of, retweet_of, retweeted_quote_of)
     )
+    home = f"SELECT {_select(in_ids=True)}, o.quote_of_id {_FROM} WHERE {_home_where()}"
     # Rows 2: (mentioned user id, username) for the mentions of every tweet read here, so that
     # hydration finds the current usernames of mentioned users without a query of its own.
     # (In the columns of the tweet's id and text, whose types they share.)
     blanks = ", ".join(["NULL"] * (_WIDTH - 3))
     return (
-        f"WITH home ({', '.join(columns)}) AS {materialized}({_statement('home')}), "  # noqa: S608 - constants only
+        f"WITH home ({', '.join(columns)}, {retweeted_quote_of}) AS {materialized}({home}), "  # noqa: S608 - constants only
         f"wanted (id) AS {materialized}({wanted}) "
         f"SELECT 0, {', '.join(columns)} FROM home UNION ALL "
-        f"SELECT 1, {_select()} FROM tweets_tweet t JOIN accounts_user a ON a.id = t.author_id "
-        "LEFT JOIN tweets_tweet o ON o.id = t.retweet_of_id LEFT JOIN accounts_user oa ON oa.id = o.author_id "
+        f"SELECT 1, {_select()} {_FROM} "
         f"WHERE {among('t.id', 'SELECT id FROM wanted')} AND t.retweet_of_id IS NULL AND {_rule('t', 'a')} UNION ALL "
         f"SELECT 2, m.user_id, NULL, u.username, {blanks} "
         "FROM tweets_mention m JOIN accounts_user u ON u.id = m.user_id "
@@ -321,8 +345,9 @@ def _run(kind: str, *, viewer_id: int | None, ids: Iterable[int], via: Iterable[
     params = {"viewer": viewer_id, "ids": _ids_param(ids)}
     if kind == "embedded":
         params["via"] = _ids_param(via)
-    with statement_cursor(binary=True) as cursor:
-        cursor.execute(_statement(kind), params)
+    statement = _statement(kind)
+    with statement_cursor(binary=True, numbered=True) as cursor:
+        cursor.execute(statement.sql, statement.params(params))
         return _rows_to_tweets(cursor.fetchall(), viewer_id)
 
 
@@ -346,8 +371,9 @@ def home_tweets_with_embedded(*, viewer_id: int, ids: Iterable[int]) -> HomeRows
     ids = list(ids)
     if not ids:
         return HomeRows({}, {}, {})
-    with statement_cursor(binary=True) as cursor:
-        cursor.execute(_statement("home_embedded"), {"viewer": viewer_id, "ids": _ids_param(ids)})
+    statement = _statement("home_embedded")
+    with statement_cursor(binary=True, numbered=True) as cursor:
+        cursor.execute(statement.sql, statement.params({"viewer": viewer_id, "ids": _ids_param(ids)}))
         rows = cursor.fetchall()
     home = _rows_to_tweets([row[1:] for row in rows if row[0] == 0], viewer_id)
     embedded = _rows_to_tweets([row[1:] for row in rows if row[0] == 1], viewer_id)
@@ -366,8 +392,9 @@ def author_tweets(
     authors: ids at or below ``bound`` newest first, or above it oldest first (``ascending``),
     ``offset`` rows skipped, at most ``limit``. One query."""
     params = {"viewer": viewer_id, "author": author_id, "bound": bound, "limit": limit, "offset": offset}
-    with statement_cursor(binary=True) as cursor:
-        cursor.execute(_statement("author_asc" if ascending else "author"), params)
+    statement = _statement("author_asc" if ascending else "author")
+    with statement_cursor(binary=True, numbered=True) as cursor:
+        cursor.execute(statement.sql, statement.params(params))
         return list(_rows_to_tweets(cursor.fetchall(), viewer_id).values())
 
 

@@ -168,7 +168,7 @@ def test_page_statements_read_binary_rows_with_the_same_values(page, user, monke
     monkeypatch.setattr(visibility, "statement_cursor", recording)
     binary = visibility.visible_tweets(viewer_id=user.pk, ids=ids)
     assert formats == [Format.BINARY]
-    monkeypatch.setattr(visibility, "statement_cursor", lambda **kwargs: real())
+    monkeypatch.setattr(visibility, "statement_cursor", lambda **kwargs: real(**{**kwargs, "binary": False}))
     text = visibility.visible_tweets(viewer_id=user.pk, ids=ids)
     assert set(binary) == set(text) == set(ids)
 
@@ -183,3 +183,30 @@ def test_page_statements_read_binary_rows_with_the_same_values(page, user, monke
         assert values(tweet) == values(text[tweet_id])
         assert tweet.created_at.tzinfo == text[tweet_id].created_at.tzinfo
         assert values(tweet.author) == values(text[tweet_id].author)
+
+
+@pytest.mark.postgres
+def test_page_statements_run_with_nothing_converted_or_dumped_by_psycopg_in_python(page, user, monkeypatch):
+    """The visibility statements reach psycopg in PostgreSQL's own placeholders (no conversion
+    of the statement per execution) with their id arrays as array literals (not through
+    psycopg's Python list dumpers), and give the same rows."""
+    from psycopg import _queries
+    from psycopg.types import array
+
+    from tweets import visibility
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("work psycopg does per execution")
+
+    monkeypatch.setattr(_queries.PostgresQuery, "convert", refuse)
+    monkeypatch.setattr(array.ListDumper, "dump", refuse)
+    monkeypatch.setattr(array.ListBinaryDumper, "dump", refuse)
+    ids = {tweet.pk for tweet in page.values()}
+    rows = visibility.home_tweets_with_embedded(viewer_id=user.pk, ids=ids)
+    assert set(rows.tweets) == ids
+    assert set(rows.embedded) == {page["first"].pk, page["third"].pk}
+    assert set(visibility.visible_tweets(viewer_id=None, ids=ids)) == ids
+    embedded = visibility.embedded_tweets(viewer_id=user.pk, ids=[page["third"].pk], quoted_by=[page["quote"].pk])
+    assert set(embedded) == {page["third"].pk, page["first"].pk}
+    own = visibility.author_tweets(viewer_id=user.pk, author_id=user.pk, bound=10**12, ascending=False, limit=5)
+    assert [tweet.pk for tweet in own] == [page["retweet"].pk]

@@ -16,6 +16,7 @@ does for any connection that had errors.
 
 from __future__ import annotations
 
+import re
 import select
 
 from django.db.backends.postgresql import base
@@ -35,8 +36,22 @@ def idle_socket_is_quiet(connection) -> bool:
         return False
 
 
+class NumberedCursor(base.CursorMixin, base.Database.RawCursor):
+    """Server-side binding with PostgreSQL's own numbered placeholders (``$1``): psycopg sends
+    the statement as it is, with no conversion (``twitterclone.db.Statement``)."""
+
+
+_NUMBERED = re.compile(r"\$(\d+)")
+
+
 class DatabaseOperations(PostgresOperations):
     def last_executed_query(self, cursor, sql, params):
+        if isinstance(cursor, NumberedCursor):
+            try:
+                literals = [self.compose_sql("%s", [param]) for param in params or ()]
+            except errors.DataError:
+                return None
+            return _NUMBERED.sub(lambda match: literals[int(match.group(1)) - 1], sql)
         # Statements of ``prepared_cursor`` are bound on the server: log them with their
         # parameters spelled out, as Django does for the ORM's client-side bound queries.
         if isinstance(cursor, base.ServerBindingCursor) and not self.connection.features.uses_server_side_binding:
@@ -57,16 +72,17 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self.close()
         self.health_check_done = True
 
-    def prepared_cursor(self):
+    def prepared_cursor(self, *, numbered: bool = False):
         """A cursor with server-side binding (parameters sent apart from the statement), so that
         psycopg prepares a statement that this connection runs repeatedly (``prepare_threshold``
         in OPTIONS): PostgreSQL then parses and plans it once per connection instead of once
         per request. For the constant statements of the hot pages (``twitterclone.db``); the ORM
-        keeps Django's client-side binding. Queries are logged and wrapped as on any cursor."""
+        keeps Django's client-side binding. Queries are logged and wrapped as on any cursor.
+        ``numbered``: for statements with ``$1`` placeholders and a sequence of parameters."""
         self.close_if_health_check_failed()
         self.ensure_connection()
         with self.wrap_database_errors:
-            cursor = base.ServerBindingCursor(self.connection)
+            cursor = (NumberedCursor if numbered else base.ServerBindingCursor)(self.connection)
             tzloader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, base.Format.TEXT)
             if self.timezone != tzloader.timezone:
                 base.register_tzloader(self.timezone, cursor)
