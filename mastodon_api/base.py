@@ -13,7 +13,6 @@ from django.contrib.auth.models import AnonymousUser
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from oauth2_provider.models import AbstractApplication, get_application_model
 from rest_framework import exceptions
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +21,7 @@ from rest_framework.views import APIView
 from accounts.auth import user_can_authenticate
 from twitterclone.errors import DomainError, InvalidInput, api_exception_handler
 from twitterclone.jsoncodec import OrjsonParser
+from twitterclone.parsers import StrictFormParser, StrictMultiPartParser
 
 from .scopes import covers
 from .tokens import oauth_token_of_request
@@ -130,7 +130,7 @@ class MastodonView(APIView):
 
     authentication_classes = [MastodonTokenAuthentication]
     permission_classes = [MastodonScopePermission]
-    parser_classes = [OrjsonParser, FormParser, MultiPartParser]
+    parser_classes = [OrjsonParser, StrictFormParser, StrictMultiPartParser]
     scopes: dict[str, str | tuple[str, ...]] = {}
     # Not introspected: mastodon_api/openapi/ documents every Mastodon operation (a schema hook).
     schema = None

@@ -17,3 +17,34 @@ HOSTILE_JSON_BODIES: dict[str, bytes] = {
     "scalar": b"42",
     "empty": b"",
 }
+
+# Form and multipart bodies no client should send, as (Content-Type, body): Mastodon clients post
+# forms and multipart, and Django (not DRF) parses them for /oauth/ and the admin.
+_PART = b'--b\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+_MANY_FILES = b"".join(
+    b'--b\r\nContent-Disposition: form-data; name="file%d"; filename="f%d.txt"\r\n\r\nx\r\n' % (i, i)
+    for i in range(150)
+)
+HOSTILE_FORM_BODIES: dict[str, tuple[str, bytes]] = {
+    "form not UTF-8 (charset)": ("application/x-www-form-urlencoded; charset=utf-16", b"status=\xff\xfe&x=1"),
+    "form unknown charset": ("application/x-www-form-urlencoded; charset=no-such-charset", b"status=x"),
+    "form invalid UTF-8 bytes": ("application/x-www-form-urlencoded", b"status=\xff\xfe&grant_type=\xc3"),
+    "form invalid percent-encoded UTF-8": ("application/x-www-form-urlencoded", b"status=%ff%fe&client_id=%c3"),
+    "form too many fields": ("application/x-www-form-urlencoded", "&".join(f"f{i}=x" for i in range(1_200)).encode()),
+    "multipart garbage": ("multipart/form-data; boundary=b", b"garbage"),
+    "multipart without boundary": ("multipart/form-data", _PART % (b"x", b"1") + b"--b--\r\n"),
+    "multipart unterminated": ("multipart/form-data; boundary=b", (_PART % (b"status", b"x"))[:-2]),
+    "multipart not UTF-8 (charset)": (
+        "multipart/form-data; boundary=b; charset=utf-16",
+        _PART % (b"status", b"\xff\xfe") + b"--b--\r\n",
+    ),
+    "multipart invalid UTF-8 value": (
+        "multipart/form-data; boundary=b",
+        _PART % (b"status", b"\xff\xfe") + b"--b--\r\n",
+    ),
+    "multipart too many files": ("multipart/form-data; boundary=b", _MANY_FILES + b"--b--\r\n"),
+    "multipart too many fields": (
+        "multipart/form-data; boundary=b",
+        b"".join(_PART % (b"f%d" % i, b"x") for i in range(1_200)) + b"--b--\r\n",
+    ),
+}

@@ -3,9 +3,11 @@ nginx in production, where granian serves the REST API through twitterclone/wsgi
 ``./dev.sh`` serves everything from it in one process. HTTP goes to Django's standard ASGI
 handler (remembering URL resolutions: ``twitterclone.resolving``); socket consumers do their
 database work on their own threads (``twitterclone.socket_threads``), so they never queue
-behind HTTP requests."""
+behind HTTP requests. Under daphne, two of daphne's defaults are turned off first
+(``twitterclone.daphne_server``: Twisted's own parse of POST bodies, dropped sockets)."""
 
 import os
+import sys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twitterclone.settings")
 
@@ -13,6 +15,11 @@ import django
 from django.core.handlers.asgi import ASGIHandler
 
 django.setup(set_prefix=False)
+
+if "daphne.server" in sys.modules:  # served by daphne (its command line imports it before us)
+    from twitterclone.daphne_server import tune_daphne
+
+    tune_daphne()
 
 from twitterclone.resolving import MemoizedResolution  # noqa: E402
 

@@ -168,7 +168,21 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
+def _request_user_is_gone(exc: Exception, context: dict) -> bool:
+    """Whether ``exc`` is the DoesNotExist of the request's authenticated user, whose row was
+    deleted after the token was checked: the user's fields load on first use
+    (``accounts.authentication.user_with_id``), and that load found no row."""
+    user = getattr(context.get("request"), "_user", None)  # as authenticated (no new attempt)
+    if user is None or not user.is_authenticated or not isinstance(exc, type(user).DoesNotExist):
+        return False
+    return not type(user)._default_manager.filter(pk=user.pk).exists()
+
+
 def api_exception_handler(exc: Exception, context: dict) -> Response:
+    if _request_user_is_gone(exc, context):
+        # As for a token whose user was deleted before the request (simplejwt's own answer).
+        exc = exceptions.AuthenticationFailed("User not found", code="user_not_found")
+        exc.auth_header = context["view"].get_authenticate_header(context["request"])  # as DRF sets it
     exc = _translate(exc)
     if isinstance(exc, DomainError):
         headers = {"Retry-After": "5"} if isinstance(exc, ServiceUnavailable) else None

@@ -1,6 +1,13 @@
-"""A multipart parser that refuses malformed bodies instead of reading them as empty.
+"""Form and multipart parsers that refuse malformed bodies instead of reading them as something else.
 
-Django's multipart parser skips whatever does not look like a part: a body of garbage, or one
+``StrictFormParser``: a form body must be UTF-8 (the only charset forms have, and the only one
+Django's own ``request.POST`` accepts). DRF's FormParser gives the body to ``QueryDict``, which
+decodes a body that is not valid UTF-8 as Latin-1, all of it: one stray byte turned every accented
+letter of a Mastodon status into mojibake (``é`` stored as ``Ã©``), and a body declared UTF-16 was
+read as Latin-1 too. Either is a 400 ``parse_error`` now. (Percent-encoded bytes that are not
+UTF-8 still decode with U+FFFD replacements, as Django decodes them.)
+
+``StrictMultiPartParser``: Django's multipart parser skips whatever does not look like a part: a body of garbage, or one
 whose parts never end, parses as no fields at all, so ``PATCH /users/me`` answered 200 to it as
 if the client had sent an empty form. A body must open with the boundary (no preamble; no client
 sends one), give every part its headers (with a Content-Disposition) and close with the closing
@@ -14,14 +21,28 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from django.http import QueryDict
 from django.utils.http import parse_header_parameters
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import DataAndFiles, MultiPartParser
+from rest_framework.parsers import DataAndFiles, FormParser, MultiPartParser
 
 MALFORMED = (
     "Malformed multipart body: it must open with the boundary, have a Content-Disposition header in "
     "every part and end with the closing delimiter."
 )
+
+
+class StrictFormParser(FormParser):
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> QueryDict:
+        charset = parse_header_parameters(media_type or "")[1].get("charset")
+        if charset is not None and charset.lower() not in ("utf-8", "utf8"):
+            raise ParseError("Form bodies must be UTF-8.")
+        body = stream.read() if stream is not None else b""
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ParseError("The form body is not valid UTF-8.") from None
+        return QueryDict(body, encoding="utf-8")
 
 
 def _boundary(media_type: str | None) -> bytes | None:

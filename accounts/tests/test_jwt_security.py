@@ -149,3 +149,25 @@ def test_deactivating_the_user_built_from_the_token_ends_its_sessions():
     request_user.save()
     user.refresh_from_db()
     assert not user.is_active and user.token_version == 1
+
+
+def test_a_user_deleted_during_the_request_is_a_401_not_a_500(api_client, monkeypatch):
+    """The token was current when the request began; the row goes before the view reads a field
+    of ``request.user``, whose fields load on first use (``user_with_id``): the refresh found no
+    row and its DoesNotExist was a 500."""
+    from accounts.authentication import BearerJWTAuthentication
+    from accounts.models import User
+
+    user = UserFactory()
+    authenticate = BearerJWTAuthentication.authenticate
+
+    def authenticate_then_lose_the_row(self, request):
+        result = authenticate(self, request)
+        User.objects.filter(pk=user.pk).delete()  # another request deletes the account now
+        return result
+
+    monkeypatch.setattr(BearerJWTAuthentication, "authenticate", authenticate_then_lose_the_row)
+    response = get_me(api_client, str(AccessToken.for_user(user)))
+    assert response.status_code == 401, response.content
+    assert response.json()["error"]["code"] == "user_not_found"
+    assert response.has_header("WWW-Authenticate")

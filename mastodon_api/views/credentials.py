@@ -15,15 +15,12 @@ from typing import Any
 from django.db import transaction
 from django.http import QueryDict
 from rest_framework import serializers
-from rest_framework.parsers import FormParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import services as accounts
 from accounts.serializers import ProfileUpdateSerializer
 from twitterclone.errors import InvalidInput
-from twitterclone.jsoncodec import OrjsonParser
-from twitterclone.parsers import StrictMultiPartParser
 
 from .. import presenters
 from ..base import MastodonView, nested_param, refuse_json_nulls
@@ -161,7 +158,6 @@ class UpdateCredentialsView(MastodonView):
     flags and ``source[...]`` we cannot store only with our values. Answers the CredentialAccount."""
 
     scopes = {"PATCH": "write:accounts"}
-    parser_classes = [OrjsonParser, FormParser, StrictMultiPartParser]  # as PATCH /api/v1/users/me
 
     def patch(self, request: Request) -> Response:
         data = request.data

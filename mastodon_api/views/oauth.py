@@ -10,7 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 from django import forms
 from django.conf import settings
 from django.contrib.auth import login, logout
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -156,10 +158,26 @@ def _as_json(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _unreadable_form(request: HttpRequest) -> JsonResponse | None:
+    """OAuth's 400 ``invalid_request`` (RFC 6749, 5.2) for a body Django cannot read as a form (a
+    charset other than UTF-8, a multipart body without a boundary, too many fields or files), or
+    None. django-oauth-toolkit reads ``request.POST`` outside any handler of ours: Django's
+    refusal there was its HTML "Bad Request (400)" page, which no OAuth client can read."""
+    try:
+        request.POST  # noqa: B018 (parsed here, and kept for the view)
+    except (BadRequest, SuspiciousOperation, MultiPartParserError):
+        description = "The request body is not a form Django can read (UTF-8, within the field and file limits)."
+        return JsonResponse({"error": "invalid_request", "error_description": description}, status=400)
+    return None
+
+
 class MastodonTokenView(TokenView):
     """POST /oauth/token: django-oauth-toolkit's answer plus Mastodon's ``created_at``."""
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        refusal = _unreadable_form(request)
+        if refusal is not None:
+            return refusal
         response = _as_json(super().post(request, *args, **kwargs))
         if response.status_code == 200:
             body = json.loads(response.content)

@@ -1,0 +1,39 @@
+"""Two of daphne's defaults that answer a client before (or instead of) the application, turned
+off for every daphne serving ``twitterclone.asgi`` (``./dev.sh``, the socket processes behind
+nginx, the tests' servers): ``asgi.py`` calls ``tune_daphne()`` when daphne is the server.
+
+- Twisted parses a POST's multipart and form bodies itself, before daphne hands the request on,
+  into ``request.args``, which daphne never reads. A multipart body it cannot parse got Twisted's
+  bare 400 and a dropped connection: no JSON envelope, not even a line in the access log. Django
+  parses bodies (``twitterclone.parsers`` refuses malformed ones in the envelope), so Twisted is
+  told not to (``parsePOSTFormSubmission=False``), and the 400 is ours.
+- autobahn fails a WebSocket by dropping its TCP connection (``failByDrop``): a message over
+  daphne's limit (1 MiB, ``--websocket-max-message-size``) ended in 1006, no code, no reason.
+  Without ``failByDrop`` it sends the close frame RFC 6455 has for it, 1009 "message too big",
+  with its reason (and drops the connection if the client does not answer the close).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from daphne import http_protocol, server, ws_protocol
+
+
+class _WebRequest(http_protocol.WebRequest):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, parsePOSTFormSubmission=False, **kwargs)
+
+
+class _WebSocketFactory(ws_protocol.WebSocketFactory):
+    def setProtocolOptions(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("failByDrop", False)
+        super().setProtocolOptions(*args, **kwargs)
+
+
+def tune_daphne() -> None:
+    """Makes the daphne server of this process build the request and socket factories above.
+    Must run before the server starts (daphne imports the application first: asgi.py)."""
+    # daphne reads both names from its modules when it builds a connection and starts the server.
+    http_protocol.WebRequest = _WebRequest
+    server.WebSocketFactory = _WebSocketFactory
