@@ -70,7 +70,8 @@ def viewer_events(payload: Any) -> list[tuple[int, int]]:
         if event.get("type") != PLUGIN_EVENT or not isinstance(body, dict) or body.get("plugin") != STREAMING:
             continue
         data = body.get("data")
-        if not isinstance(data, dict) or data.get("status") not in VIEWER_STATUSES:
+        status = data.get("status") if isinstance(data, dict) else None
+        if not isinstance(status, str) or status not in VIEWER_STATUSES:  # a list is no set member: TypeError
             continue
         session_id, handle_id = _id(event.get("session_id")), _id(event.get("handle_id"))
         if session_id and handle_id:

@@ -89,6 +89,8 @@ def test_viewers_starting_or_switching_go_to_the_task_once_each(enabled):
         event(plugin="janus.plugin.audiobridge", session_id=9, handle_id=10),
         event(kind=2, session_id=11, handle_id=12),  # a handle event, not a plugin one
         event(session_id="1", handle_id=True),  # not ids
+        event(status=["starting"], session_id=13, handle_id=14),  # not a status (unhashable: was a 500)
+        event(status={"starting": 1}, session_id=15, handle_id=16),
         {"type": 64, "event": "x"},
         {},
     ]
