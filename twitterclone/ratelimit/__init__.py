@@ -120,15 +120,23 @@ def hit(name: str, identity: str, now: float | None = None) -> Outcome:
     return check([limit_for(name, identity)], now)[0]
 
 
-@lru_cache(maxsize=1)
-def _compiled_rules(rules: tuple) -> list[tuple[str, re.Pattern, tuple[str, ...]]]:
-    return [(method.upper(), re.compile(pattern), tuple(names)) for method, pattern, names in rules]
+_compiled: tuple[object, list[tuple[str, re.Pattern, tuple[str, ...]]]] = (None, [])
+
+
+def _compiled_rules() -> list[tuple[str, re.Pattern, tuple[str, ...]]]:
+    """``RATE_LIMIT_RULES`` compiled, once per value of the setting (a test that overrides it
+    assigns a new list)."""
+    global _compiled
+    rules = settings.RATE_LIMIT_RULES
+    if _compiled[0] is not rules:
+        compiled = [(method.upper(), re.compile(pattern), tuple(names)) for method, pattern, names in rules]
+        _compiled = (rules, compiled)
+    return _compiled[1]
 
 
 def limits_for(request: HttpRequest) -> list[str]:
     names = ["api"]
-    rules = tuple((m, p, tuple(n)) for m, p, n in settings.RATE_LIMIT_RULES)
-    for method, pattern, rule_names in _compiled_rules(rules):
+    for method, pattern, rule_names in _compiled_rules():
         if method in ("*", request.method) and pattern.match(request.path):
             names.extend(rule_names)
     return names

@@ -223,3 +223,12 @@ def test_client_ip_takes_the_right_entry_of_x_forwarded_for(settings, rf, count,
     settings.TRUSTED_PROXY_COUNT = count
     request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
+
+
+def test_the_rules_are_compiled_again_when_the_setting_changes(settings, rf):
+    from twitterclone.ratelimit import limits_for
+
+    request = rf.post("/api/v1/tweets")
+    assert limits_for(request) == ["api", "post"]
+    settings.RATE_LIMIT_RULES = [("POST", r"^/api/v1/tweets$", ["delete"])]
+    assert limits_for(request) == ["api", "delete"]
