@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -169,11 +169,14 @@ class PayloadTooLarge(exceptions.APIException):
 
 
 def _request_user_is_gone(exc: Exception, context: dict) -> bool:
-    """Whether ``exc`` is the DoesNotExist of the request's authenticated user, whose row was
-    deleted after the token was checked: the user's fields load on first use
-    (``accounts.authentication.user_with_id``), and that load found no row."""
+    """Whether ``exc`` comes from the request's authenticated user's row having been deleted after
+    the token was checked: the user's fields load on first use
+    (``accounts.authentication.user_with_id``) and that load found no row (DoesNotExist), or a
+    row written for the user failed its foreign key to it at commit (IntegrityError)."""
     user = getattr(context.get("request"), "_user", None)  # as authenticated (no new attempt)
-    if user is None or not user.is_authenticated or not isinstance(exc, type(user).DoesNotExist):
+    if user is None or not user.is_authenticated or not isinstance(exc, (type(user).DoesNotExist, IntegrityError)):
+        return False
+    if connection.needs_rollback:  # inside a broken atomic block: no query can say
         return False
     return not type(user)._default_manager.filter(pk=user.pk).exists()
 

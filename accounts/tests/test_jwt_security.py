@@ -171,3 +171,30 @@ def test_a_user_deleted_during_the_request_is_a_401_not_a_500(api_client, monkey
     assert response.status_code == 401, response.content
     assert response.json()["error"]["code"] == "user_not_found"
     assert response.has_header("WWW-Authenticate")
+
+
+@pytest.mark.django_db(transaction=True)  # the foreign keys are checked at commit
+@pytest.mark.parametrize("path", ["/api/v1/tweets", "/api/v1/users/{other}/follow", "/api/v1/rooms"])
+def test_a_write_for_a_user_deleted_during_the_request_is_a_401_not_a_500(api_client, monkeypatch, path):
+    """The row goes after the token check and the write's foreign key to it fails at commit
+    (IntegrityError): the same 401 as above, and nothing is written."""
+    from accounts.authentication import BearerJWTAuthentication
+    from accounts.models import User
+    from rooms.models import Room
+    from tweets.models import Tweet
+
+    user, other = UserFactory(), UserFactory()
+    authenticate = BearerJWTAuthentication.authenticate
+
+    def authenticate_then_lose_the_row(self, request):
+        result = authenticate(self, request)
+        User.objects.filter(pk=user.pk).delete()
+        return result
+
+    monkeypatch.setattr(BearerJWTAuthentication, "authenticate", authenticate_then_lose_the_row)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+    body = {"text": "hi"} if path.endswith("tweets") else {"title": "a room"} if path.endswith("rooms") else None
+    response = api_client.post(path.replace("{other}", other.username), body, format="json")
+    assert response.status_code == 401, response.content
+    assert response.json()["error"]["code"] == "user_not_found"
+    assert not Tweet.objects.exists() and not Room.objects.exists()
