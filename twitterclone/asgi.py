@@ -1,10 +1,12 @@
 """ASGI entry point: daphne serves WebSockets and the Mastodon streaming paths from it (behind
 nginx in production, where granian serves the REST API through twitterclone/wsgi.py), and
 ``./dev.sh`` serves everything from it in one process. HTTP goes to Django's standard ASGI
-handler (remembering URL resolutions: ``twitterclone.resolving``); socket consumers do their
+handler (remembering URL resolutions: ``twitterclone.resolving``; without the browser-only
+middleware on API paths: ``twitterclone.middleware.ApiMiddlewareChain``); socket consumers do their
 database work on their own threads (``twitterclone.socket_threads``), so they never queue
 behind HTTP requests. Under daphne, two of daphne's defaults are turned off first
-(``twitterclone.daphne_server``: Twisted's own parse of POST bodies, dropped sockets)."""
+(``twitterclone.daphne_server``: Twisted's own parse of POST bodies, dropped sockets). Once loaded,
+``twitterclone.serving`` readies the process."""
 
 import os
 import sys
@@ -21,11 +23,14 @@ if "daphne.server" in sys.modules:  # served by daphne (its command line imports
 
     tune_daphne()
 
+from twitterclone.middleware import ApiMiddlewareChain  # noqa: E402
 from twitterclone.resolving import MemoizedResolution  # noqa: E402
+from twitterclone.serving import prepare_serving_process  # noqa: E402
 
 
-class _Handler(MemoizedResolution, ASGIHandler):
-    """Django's ASGI handler that remembers the URL resolution of each path."""
+class _Handler(ApiMiddlewareChain, MemoizedResolution, ASGIHandler):
+    """Django's ASGI handler that remembers the URL resolution of each path and leaves the
+    browser-only middleware out of API requests."""
 
 
 django_asgi_app = _Handler()
@@ -69,3 +74,4 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+prepare_serving_process()

@@ -53,7 +53,13 @@ class OrjsonRenderer(JSONRenderer):
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
         if data is None:
             return b""
-        return dumps(data, indent=bool(self.get_indent(accepted_media_type, renderer_context or {})))
+        context = renderer_context or {}
+        if accepted_media_type and ";" not in accepted_media_type:
+            # No parameters, so no ``indent=`` for DRF's get_indent to parse out of it.
+            indent = context.get("indent")
+        else:
+            indent = self.get_indent(accepted_media_type, context)
+        return dumps(data, indent=bool(indent))
 
 
 class OrjsonParser(JSONParser):

@@ -14,6 +14,8 @@ REST_FRAMEWORK = {
     # JSON in and out (the contract). Only PATCH /users/me also takes multipart, for the avatar:
     # daphne (Twisted) parses multipart POST bodies itself and answers a malformed one with a bare 400.
     "DEFAULT_PARSER_CLASSES": ["twitterclone.jsoncodec.OrjsonParser"],
+    # DRF's negotiation, remembered per Accept header (406 and ?format= still DRF's each time).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "twitterclone.negotiation.MemoizedContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "twitterclone.pagination.IdCursorPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "twitterclone.errors.api_exception_handler",

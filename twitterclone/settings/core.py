@@ -52,7 +52,8 @@ MIDDLEWARE = [
     "twitterclone.middleware.JsonErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "corsheaders.middleware.CorsMiddleware",
+    # django-cors-headers' middleware without building request.headers (twitterclone/middleware.py).
+    "twitterclone.middleware.CorsMiddleware",
     # After CORS: a 429 carries the CORS headers (a browser can read it) and preflights never count.
     "twitterclone.ratelimit.RateLimitMiddleware",
     # Sessions, CSRF, session auth and messages serve the admin and the HTML pages; on /api/ (Bearer
