@@ -15,9 +15,12 @@ nginx, the tests' servers): ``asgi.py`` calls ``tune_daphne()`` when daphne is t
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
+from autobahn.websocket.protocol import WebSocketServerFactory
 from daphne import http_protocol, server, ws_protocol
+from twisted.web import http
 
 
 class _WebRequest(http_protocol.WebRequest):
@@ -31,9 +34,34 @@ class _WebSocketFactory(ws_protocol.WebSocketFactory):
         super().setProtocolOptions(*args, **kwargs)
 
 
+def _unpatchable() -> list[str]:
+    """What this daphne, Twisted or autobahn no longer has of what ``tune_daphne`` relies on (the
+    module globals daphne looks its classes up by, and the two options), empty when all is there.
+    Assigning a global that daphne stopped reading would turn the tuning off without a word."""
+    problems = []
+    if not isinstance(getattr(http_protocol, "WebRequest", None), type):
+        problems.append("daphne.http_protocol.WebRequest is gone")
+    elif "WebRequest" not in http_protocol.HTTPFactory.buildProtocol.__code__.co_names:
+        problems.append("daphne's HTTPFactory.buildProtocol no longer builds http_protocol.WebRequest")
+    if not isinstance(getattr(server, "WebSocketFactory", None), type):
+        problems.append("daphne.server.WebSocketFactory is gone")
+    elif "WebSocketFactory" not in server.Server.run.__code__.co_names:
+        problems.append("daphne's Server.run no longer builds server.WebSocketFactory")
+    if "parsePOSTFormSubmission" not in inspect.signature(http.Request.__init__).parameters:
+        problems.append("Twisted's Request no longer takes parsePOSTFormSubmission")
+    if "failByDrop" not in inspect.signature(WebSocketServerFactory.setProtocolOptions).parameters:
+        problems.append("autobahn's setProtocolOptions no longer takes failByDrop")
+    return problems
+
+
 def tune_daphne() -> None:
     """Makes the daphne server of this process build the request and socket factories above.
-    Must run before the server starts (daphne imports the application first: asgi.py)."""
+    Must run before the server starts (daphne imports the application first: asgi.py). Raises
+    RuntimeError, so that the server does not start, when the pinned daphne, Twisted or autobahn
+    changed what this patches."""
+    problems = _unpatchable()
+    if problems:
+        raise RuntimeError("twitterclone.daphne_server cannot tune this daphne: " + "; ".join(problems))
     # daphne reads both names from its modules when it builds a connection and starts the server.
     http_protocol.WebRequest = _WebRequest
     server.WebSocketFactory = _WebSocketFactory
