@@ -63,6 +63,29 @@ def test_an_error_reply_is_raised_after_every_reply_is_read(settings):
 
 
 @pytest.mark.redis
+@pytest.mark.parametrize("interruption", [KeyboardInterrupt, SystemExit, RedisTimeoutError])
+def test_a_call_interrupted_between_its_replies_never_leaves_its_connection_half_read(settings, interruption):
+    wire = Wire(settings.REDIS_URL)
+    (client_id,) = wire.execute(("CLIENT", "ID"))
+    connection = wire._idle[-1]
+    read = connection.read_response
+    calls = []
+
+    def read_then_interrupt(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # the first reply read, the second still on the socket
+            raise interruption()
+        return read(*args, **kwargs)
+
+    connection.read_response = read_then_interrupt
+    with pytest.raises(interruption):
+        wire.execute(("ECHO", "first"), ("ECHO", "second"))
+    # The next call has its own replies on a new connection, not the unread "second".
+    assert wire.execute(("ECHO", "next")) == [b"next"]
+    assert wire.execute(("CLIENT", "ID")) != [client_id]
+
+
+@pytest.mark.redis
 def test_an_idle_connection_closed_by_redis_is_replaced(settings):
     wire = Wire(settings.REDIS_URL)
     (client_id,) = wire.execute(("CLIENT", "ID"))
