@@ -15,21 +15,32 @@ It sets on each tweet: ``display_quote_of``, ``display_retweet_of`` (Tweet or No
 ``display_hashtags`` (names), ``display_mentions`` ({id, username} dicts) and, for an
 authenticated viewer, ``viewer_liked``, ``viewer_retweeted``, ``viewer_bookmarked``: everything
 ``tweets.serializers.TweetSerializer`` reads, so rendering runs no query.
+
+``rows_for_display(rows, embedded=...)`` does steps 1 and 2 for a page read as rows with the
+tweets it embeds (the home timeline's statement, whose rows carry the viewer's state: step 3
+is done), without model instances: it gives the rows to render, the embedded rows the viewer
+may see and the hydration of each (``DisplayRows``, for ``tweets.rendering.render_rows``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from operator import attrgetter, itemgetter
+from typing import TypeVar
 
 from django.db import connection
 
 from twitterclone.db import statement_cursor
 
-from .hydration import hydrate
+from .hydration import Hydration, hydrate, hydrate_stamped, stamp_of
 from .models import Bookmark, Like, Tweet, viewer_id_of
-from .visibility import embedded_tweets, has_viewer_state, set_viewer_state
+from .visibility import AUTHOR_AT, AUTHOR_COLUMNS, TWEET_COLUMNS, embedded_tweets, has_viewer_state, set_viewer_state
+
+T = TypeVar("T")
 
 LIKED, BOOKMARKED, RETWEETED = 1, 2, 3
+_quote_of_id = attrgetter("quote_of_id")
 
 
 def _viewer_state(viewer_id: int, tweet_ids: list[int]) -> set[tuple[int, int]]:
@@ -51,12 +62,15 @@ def _viewer_state(viewer_id: int, tweet_ids: list[int]) -> set[tuple[int, int]]:
         return {(kind, tweet_id) for kind, tweet_id in cursor.fetchall()}
 
 
-def _embedded_from(read: dict[int, Tweet], ids: set[int], quoted_by: set[int]) -> dict[int, Tweet]:
-    """What ``embedded_tweets(ids=ids, quoted_by=quoted_by)`` gives, taken from tweets already
-    read by it for a superset of ``ids`` and ``quoted_by`` (the home page's statement)."""
+def _embedded_from(
+    read: Mapping[int, T], ids: set[int], quoted_by: set[int], quote_of_id: Callable[[T], int | None]
+) -> dict[int, T]:
+    """What ``embedded_tweets(ids=ids, quoted_by=quoted_by)`` gives, taken from tweets (or their
+    rows) already read by it for a superset of ``ids`` and ``quoted_by`` (the home page's
+    statement)."""
     loaded = {tweet_id: read[tweet_id] for tweet_id in ids if tweet_id in read}
     for tweet_id in quoted_by:
-        quoted_id = read[tweet_id].quote_of_id if tweet_id in read else None
+        quoted_id = quote_of_id(read[tweet_id]) if tweet_id in read else None
         if quoted_id in read:
             loaded[quoted_id] = read[quoted_id]
     return loaded
@@ -84,7 +98,7 @@ def attach_display_data(
     retweet_of_ids = {tweet.retweet_of_id for tweet in tweets if tweet.retweet_of_id}
     quote_of_ids = {tweet.quote_of_id for tweet in tweets if tweet.quote_of_id}
     if embedded is not None:
-        loaded = _embedded_from(embedded, quote_of_ids | retweet_of_ids, retweet_of_ids)
+        loaded = _embedded_from(embedded, quote_of_ids | retweet_of_ids, retweet_of_ids, _quote_of_id)
     else:
         loaded = embedded_tweets(viewer_id=viewer_id, ids=quote_of_ids | retweet_of_ids, quoted_by=retweet_of_ids)
     retweeted = [loaded[tweet.retweet_of_id] for tweet in tweets if tweet.retweet_of_id in loaded]
@@ -115,3 +129,42 @@ def attach_display_data(
             retweeted=(RETWEETED, tweet.pk) in state,
         )
     return tweets
+
+
+@dataclass(frozen=True, slots=True)
+class DisplayRows:
+    """A page of rows ready for ``tweets.rendering.render_rows``."""
+
+    rows: list[tuple]  # the page's rows, in display order
+    embedded: dict[int, tuple]  # the rows of the tweets they embed that the viewer may see, by id
+    hydrated: dict[int, Hydration]  # the hydration of every one of them, by tweet id
+
+
+_ROW_ID, _ROW_AUTHOR_ID, _ROW_CREATED_AT, _ROW_EDITED_AT, _ROW_QUOTE_OF, _ROW_RETWEET_OF = (
+    TWEET_COLUMNS.index(name) for name in ("id", "author_id", "created_at", "edited_at", "quote_of_id", "retweet_of_id")
+)
+_ROW_AUTHOR_USERNAME = AUTHOR_AT + AUTHOR_COLUMNS.index("username")
+_row_quote_of_id = itemgetter(_ROW_QUOTE_OF)
+
+
+def rows_for_display(
+    rows: Iterable[tuple], *, embedded: Mapping[int, tuple], usernames: Mapping[int, str] | None = None
+) -> DisplayRows:
+    """``attach_display_data`` for typed rows of ``tweets.visibility``'s statements read with
+    the viewer's state and with the tweets they embed (``embedded``: the rows ``embedded_tweets``
+    gives for them, or a superset; ``usernames``: mentioned users' usernames read with them), as
+    ``tweets.visibility.home_rows_with_embedded`` gives them: the embedded rows the page shows
+    and the hydration of every row shown (``tweets.hydration``, the same entries, checked
+    against the same stamps). Runs no query but the hydration's misses."""
+    rows = list(rows)
+    retweet_of_ids = {row[_ROW_RETWEET_OF] for row in rows if row[_ROW_RETWEET_OF]}
+    quote_of_ids = {row[_ROW_QUOTE_OF] for row in rows if row[_ROW_QUOTE_OF]}
+    loaded = _embedded_from(embedded, quote_of_ids | retweet_of_ids, retweet_of_ids, _row_quote_of_id)
+    stamps: dict[int, tuple] = {}
+    authors: dict[int, str] = {}
+    for row in (*rows, *loaded.values()):
+        stamps[row[_ROW_ID]] = stamp_of(
+            row[_ROW_AUTHOR_ID], row[_ROW_CREATED_AT], row[_ROW_EDITED_AT], row[_ROW_QUOTE_OF], row[_ROW_RETWEET_OF]
+        )
+        authors[row[_ROW_AUTHOR_ID]] = row[_ROW_AUTHOR_USERNAME]
+    return DisplayRows(rows, loaded, hydrate_stamped(stamps, usernames=usernames, authors=authors))

@@ -30,8 +30,9 @@ lost local invalidation can no more show stale data than a lost shared one;
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import connection
@@ -61,8 +62,7 @@ def _keep_local(tweet_id: int, entry: tuple) -> None:
     _local[tweet_id] = entry
 
 
-@dataclass(frozen=True)
-class Hydration:
+class Hydration(NamedTuple):
     hashtags: list[str]
     mentions: list[dict]
 
@@ -71,9 +71,17 @@ def _key(tweet_id: int) -> str:
     return f"tw:hyd2:{tweet_id}"  # (2: mentions as user ids; "tw:hyd:" entries held usernames)
 
 
+def stamp_of(
+    author_id: int, created_at: datetime, edited_at: datetime | None, quote_of_id: int | None, retweet_of_id: int | None
+) -> tuple:
+    """What an entry is checked against (its first five values): the tweet row's author,
+    creation and edit times, and the ids of the tweets it embeds."""
+    edited = edited_at.timestamp() if edited_at else None
+    return (author_id, created_at.timestamp(), edited, quote_of_id, retweet_of_id)
+
+
 def _stamp(tweet: Tweet) -> tuple:
-    edited = tweet.edited_at.timestamp() if tweet.edited_at else None
-    return (tweet.author_id, tweet.created_at.timestamp(), edited, tweet.quote_of_id, tweet.retweet_of_id)
+    return stamp_of(tweet.author_id, tweet.created_at, tweet.edited_at, tweet.quote_of_id, tweet.retweet_of_id)
 
 
 def _ids_sql(count: int) -> str:
@@ -130,41 +138,49 @@ def hydrate(tweets: Iterable[Tweet], *, usernames: dict[int, str] | None = None)
     usernames of mentioned users who are neither authors on the page nor read with the misses.
     ``usernames``: current usernames already read with the page (user id -> username), such as
     the home timeline's statement reads for every user its tweets mention."""
-    known = usernames
     by_id = {tweet.pk: tweet for tweet in tweets}
-    if not by_id:
-        return {}
-    found: dict[int, tuple] = {}
-    stamps: dict[int, tuple] = {}
-    for tweet_id, tweet in by_id.items():
-        stamp = stamps[tweet_id] = _stamp(tweet)
-        entry = _local.get(tweet_id)
-        if entry is not None and entry[:5] == stamp:
-            found[tweet_id] = entry
-    usernames = dict(known) if known else {}
-    if len(found) < len(by_id):
-        _read_shared_and_misses(by_id, stamps, found, usernames)
+    authors: dict[int, str] = {}
     for tweet in by_id.values():
         author = _AUTHOR_FIELD.get_cached_value(tweet, None)
         if author is not None and "username" in author.__dict__:
-            usernames[author.pk] = author.username
-    unknown = {user_id for entry in found.values() for user_id in entry[6]} - usernames.keys()
+            authors[author.pk] = author.username
+    return hydrate_stamped(
+        {tweet_id: _stamp(tweet) for tweet_id, tweet in by_id.items()}, usernames=usernames, authors=authors
+    )
+
+
+def hydrate_stamped(
+    stamps: Mapping[int, tuple], *, usernames: Mapping[int, str] | None = None, authors: Mapping[int, str]
+) -> dict[int, Hydration]:
+    """``hydrate`` for tweets given as their stamps (tweet id -> ``stamp_of`` its row), such as
+    rows read without model instances; ``authors``: the current usernames of their authors
+    (user id -> username), read with the rows."""
+    if not stamps:
+        return {}
+    found: dict[int, tuple] = {}
+    for tweet_id, stamp in stamps.items():
+        entry = _local.get(tweet_id)
+        if entry is not None and entry[:5] == stamp:
+            found[tweet_id] = entry
+    known = dict(usernames) if usernames else {}
+    if len(found) < len(stamps):
+        _read_shared_and_misses(stamps, found, known)
+    known.update(authors)
+    unknown = {user_id for entry in found.values() for user_id in entry[6]} - known.keys()
     if unknown:
-        usernames.update(_usernames(sorted(unknown)))
+        known.update(_usernames(sorted(unknown)))
     return {
         tweet_id: Hydration(
-            entry[5], [{"id": user_id, "username": usernames[user_id]} for user_id in entry[6] if user_id in usernames]
+            entry[5], [{"id": user_id, "username": known[user_id]} for user_id in entry[6] if user_id in known]
         )
         for tweet_id, entry in found.items()
     }
 
 
-def _read_shared_and_misses(
-    by_id: dict[int, Tweet], stamps: dict[int, tuple], found: dict[int, tuple], usernames: dict[int, str]
-) -> None:
+def _read_shared_and_misses(stamps: Mapping[int, tuple], found: dict[int, tuple], usernames: dict[int, str]) -> None:
     """Fills ``found`` with the entries of the tweets it lacks: from the shared cache, else from
     the database (then written to the cache); both kept in this process."""
-    keys = {_key(tweet_id): tweet_id for tweet_id in by_id if tweet_id not in found}
+    keys = {_key(tweet_id): tweet_id for tweet_id in stamps if tweet_id not in found}
     try:
         cached = cache.get_many(list(keys))
     except Exception:
@@ -175,7 +191,7 @@ def _read_shared_and_misses(
         if entry[:5] == stamps[tweet_id]:
             found[tweet_id] = entry
             _keep_local(tweet_id, entry)
-    missing = [tweet_id for tweet_id in by_id if tweet_id not in found]
+    missing = [tweet_id for tweet_id in stamps if tweet_id not in found]
     if not missing:
         return
     entries = {

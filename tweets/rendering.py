@@ -2,28 +2,42 @@
 
 ``tweets.serializers.TweetSerializer`` is the schema source of a tweet; rendering a tweet with
 DRF's fields costs about ten times more than building the dict, and a timeline renders many
-tweets (and the tweets they embed) per request. ``render_tweets(tweets, request)`` builds
-exactly the dicts ``TweetSerializer`` gives (its ``to_representation`` calls ``render`` too,
-and a test compares both with DRF's field-by-field ``generic_representation``) for tweets that
-went through ``tweets.selectors.tweets_for_display``. It runs no query: a tweet without its
-display data, or without its author loaded, raises ``MissingDisplayData``.
+tweets (and the tweets they embed) per request. One function builds a tweet's dict
+(``_render``: the fields, their order, what each level embeds); it reads a tweet through a
+*source*, which gives its column values (in ``tweets.visibility.TWEET_COLUMNS`` order), its
+author's summary, hashtags, mentions, the viewer's state and the tweets it embeds:
 
-The values are read from the instance's ``__dict__`` (Django's descriptors for foreign key
-ids are data descriptors: one Python call per ``reply_to_id``, ``quote_of_id``... read).
+- ``render_tweets(tweets, request)`` (and ``TweetSerializer.to_representation``, through
+  ``render``): model instances that went through ``tweets.selectors.tweets_for_display``,
+  read from their ``__dict__`` (Django's descriptors for foreign key ids are data descriptors:
+  one Python call per ``reply_to_id``, ``quote_of_id``... read). A tweet without its display
+  data, or without its author loaded, raises ``MissingDisplayData``.
+- ``render_rows(display, request)``: the rows of a constant statement as they came
+  (``tweets.display.rows_for_display``; the home timeline), no model instance at all.
+
+Both give exactly the dicts ``TweetSerializer`` gives (tests compare them with DRF's
+field-by-field ``generic_representation``), and run no query.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
+from operator import itemgetter
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
+from accounts.models import User
 from accounts.serializers import absolute_media_url
 
 from .models import Tweet, viewer_id_of
+from .visibility import AUTHOR_AT, AUTHOR_COLUMNS, STATE_AT, TWEET_COLUMNS
+
+if TYPE_CHECKING:
+    from .display import DisplayRows
 
 # What an embedded tweet renders: ``TWEET`` (the contract's tweet: ``retweet_of`` as a
 # ``REFERENCED`` tweet, ``quote_of`` as an ``EMBEDDED`` one), ``REFERENCED`` (both references
@@ -33,7 +47,29 @@ _QUOTE_LEVEL = {TWEET: EMBEDDED, REFERENCED: EMBEDDED}
 _RETWEET_LEVEL = {TWEET: REFERENCED, REFERENCED: EMBEDDED}
 
 _AUTHOR_FIELD = Tweet._meta.get_field("author")
-_COLUMNS = frozenset(field.attname for field in Tweet._meta.concrete_fields)
+_AVATAR_FIELD = User._meta.get_field("avatar")
+(_ID, _AUTHOR_ID, _TEXT, _VISIBILITY, _REPLY_TO, _CONVERSATION, _QUOTE_OF, _RETWEET_OF, _CREATED_AT, _EDITED_AT) = (
+    TWEET_COLUMNS.index(name)
+    for name in (
+        "id",
+        "author_id",
+        "text",
+        "visibility",
+        "reply_to_id",
+        "conversation_id",
+        "quote_of_id",
+        "retweet_of_id",
+        "created_at",
+        "edited_at",
+    )
+)
+_LIKES, _RETWEETS, _REPLIES, _QUOTES, _HIDDEN = (
+    TWEET_COLUMNS.index(name) for name in ("like_count", "retweet_count", "reply_count", "quote_count", "is_hidden")
+)
+_AUTHOR_USERNAME, _AUTHOR_DISPLAY_NAME, _AUTHOR_AVATAR = (
+    AUTHOR_AT + AUTHOR_COLUMNS.index(name) for name in ("username", "display_name", "avatar")
+)
+_columns_of = itemgetter(*TWEET_COLUMNS)
 _DATETIME = serializers.DateTimeField()
 _ISO_DATETIMES = api_settings.DATETIME_FORMAT is None or str(api_settings.DATETIME_FORMAT).lower() == ISO_8601
 
@@ -79,73 +115,141 @@ class RenderState:
         if not _AUTHOR_FIELD.is_cached(tweet):
             raise MissingDisplayData("tweets must be rendered with their author loaded (select_related)")
         author = tweet.author
+        return self._summary(author.pk, author.username, author.display_name, author.avatar)
+
+    def author_of_row(self, row: Sequence) -> dict:
+        """``author`` for a row of ``tweets.visibility``'s statements (its author's columns)."""
+        avatar = _AVATAR_FIELD.attr_class(None, _AVATAR_FIELD, row[_AUTHOR_AVATAR])  # what ``user.avatar`` gives
+        return self._summary(row[_AUTHOR_ID], row[_AUTHOR_USERNAME], row[_AUTHOR_DISPLAY_NAME], avatar)
+
+    def _summary(self, author_id: int, username: str, display_name: str, avatar) -> dict:
         payload = self.authors[author_id] = {
-            "id": author.pk,
-            "username": author.username,
-            "display_name": author.display_name,
-            "avatar_url": absolute_media_url(self.request, author.avatar),
+            "id": author_id,
+            "username": username,
+            "display_name": display_name,
+            "avatar_url": absolute_media_url(self.request, avatar),
         }
         return payload
 
 
-def _values(tweet: Tweet) -> dict:
-    values = tweet.__dict__
-    if values.keys() >= _COLUMNS:
-        return values
-    # A deferred column: read it as the descriptor does (the one path that may query).
-    return {**values, **{name: getattr(tweet, name) for name in _COLUMNS}}
+class _Instances:
+    """The source for model instances (``tweets_for_display`` set their display data)."""
+
+    @staticmethod
+    def parts(tweet: Tweet, state: RenderState) -> tuple:
+        values = tweet.__dict__
+        try:
+            columns = _columns_of(values)
+        except KeyError:  # a deferred column: read it as the descriptor does (the one path that may query)
+            columns = tuple(getattr(tweet, name) for name in TWEET_COLUMNS)
+        try:
+            hashtags, mentions = values["display_hashtags"], values["display_mentions"]
+            viewer = None
+            if state.viewer_id is not None:
+                viewer = (values["viewer_liked"], values["viewer_bookmarked"], values["viewer_retweeted"])
+        except KeyError as missing:
+            raise _missing(tweet.pk, missing) from None
+        author_id = columns[_AUTHOR_ID]
+        return columns, state.authors.get(author_id) or state.author(tweet, author_id), hashtags, mentions, viewer
+
+    @staticmethod
+    def references(tweet: Tweet, columns: Sequence) -> tuple[Tweet | None, Tweet | None]:
+        values = tweet.__dict__
+        try:
+            quoted = values["display_quote_of"] if columns[_QUOTE_OF] is not None else None
+            original = values["display_retweet_of"] if columns[_RETWEET_OF] is not None else None
+        except KeyError as missing:
+            raise _missing(tweet.pk, missing) from None
+        return quoted, original
+
+
+def _missing(tweet_id: int, missing: KeyError) -> MissingDisplayData:
+    return MissingDisplayData(
+        f"tweet {tweet_id} has no {missing.args[0]}: pass it through tweets.selectors.tweets_for_display first"
+    )
+
+
+class _Rows:
+    """The source for rows (``tweets.display.DisplayRows``): each row is its own column values,
+    its author's and the viewer's state; the rows it embeds and the hydration are by id."""
+
+    __slots__ = ("embedded", "hydrated")
+
+    def __init__(self, display: DisplayRows) -> None:
+        self.embedded = display.embedded
+        self.hydrated = display.hydrated
+
+    def parts(self, row: Sequence, state: RenderState) -> tuple:
+        hashtags, mentions = self.hydrated[row[_ID]]
+        author = state.authors.get(row[_AUTHOR_ID]) or state.author_of_row(row)
+        return row, author, hashtags, mentions, row[STATE_AT:]
+
+    def references(self, row: Sequence, columns: Sequence) -> tuple[Sequence | None, Sequence | None]:
+        # An embedded tweet absent from ``embedded`` is one the viewer may not see (null).
+        return self.embedded.get(row[_QUOTE_OF]), self.embedded.get(row[_RETWEET_OF])
+
+
+_INSTANCES = _Instances()
+
+
+def _render(item, source, state: RenderState, level: int) -> dict:
+    """The one shape of a tweet: ``TweetSerializer`` (``level`` ``TWEET``),
+    ``ReferencedTweetSerializer`` (``REFERENCED``) or ``EmbeddedTweetSerializer`` (``EMBEDDED``),
+    for an ``item`` of ``source``."""
+    columns, author, hashtags, mentions, viewer = source.parts(item, state)
+    created_at, edited_at = columns[_CREATED_AT], columns[_EDITED_AT]
+    utc = state.utc
+    data = {
+        "id": columns[_ID],
+        "text": columns[_TEXT],
+        "visibility": columns[_VISIBILITY],
+        "author": author,
+        "created_at": created_at.isoformat()[:-6] + "Z" if created_at.tzinfo in utc else state.datetime(created_at),
+        "edited_at": None
+        if edited_at is None
+        else edited_at.isoformat()[:-6] + "Z"
+        if edited_at.tzinfo in utc
+        else state.datetime(edited_at),
+        "reply_to": columns[_REPLY_TO],
+        "conversation_id": columns[_CONVERSATION],
+        "like_count": columns[_LIKES],
+        "retweet_count": columns[_RETWEETS],
+        "reply_count": columns[_REPLIES],
+        "quote_count": columns[_QUOTES],
+        "hashtags": hashtags,
+        "mentions": mentions,
+        "hidden": columns[_HIDDEN],
+    }
+    if state.viewer_id is not None:
+        liked, bookmarked, retweeted = viewer
+        data["liked"] = bool(liked)
+        data["retweeted"] = bool(retweeted)
+        data["bookmarked"] = bool(bookmarked)
+    if level == EMBEDDED:
+        data["quote_of_id"] = columns[_QUOTE_OF]
+        data["retweet_of_id"] = columns[_RETWEET_OF]
+        return data
+    quoted, original = source.references(item, columns)
+    data["quote_of"] = None if quoted is None else _render(quoted, source, state, _QUOTE_LEVEL[level])
+    data["retweet_of"] = None if original is None else _render(original, source, state, _RETWEET_LEVEL[level])
+    return data
 
 
 def render(tweet: Tweet, state: RenderState, level: int = TWEET) -> dict:
     """One tweet as ``TweetSerializer`` (``level`` ``TWEET``), ``ReferencedTweetSerializer``
     (``REFERENCED``) or ``EmbeddedTweetSerializer`` (``EMBEDDED``) renders it."""
-    values = _values(tweet)
-    try:
-        author_id = values["author_id"]
-        created_at, edited_at = values["created_at"], values["edited_at"]
-        utc = state.utc
-        data = {
-            "id": values["id"],
-            "text": values["text"],
-            "visibility": values["visibility"],
-            "author": state.authors.get(author_id) or state.author(tweet, author_id),
-            "created_at": created_at.isoformat()[:-6] + "Z" if created_at.tzinfo in utc else state.datetime(created_at),
-            "edited_at": None
-            if edited_at is None
-            else edited_at.isoformat()[:-6] + "Z"
-            if edited_at.tzinfo in utc
-            else state.datetime(edited_at),
-            "reply_to": values["reply_to_id"],
-            "conversation_id": values["conversation_id"],
-            "like_count": values["like_count"],
-            "retweet_count": values["retweet_count"],
-            "reply_count": values["reply_count"],
-            "quote_count": values["quote_count"],
-            "hashtags": values["display_hashtags"],
-            "mentions": values["display_mentions"],
-            "hidden": values["is_hidden"],
-        }
-        if state.viewer_id is not None:
-            data["liked"] = bool(values["viewer_liked"])
-            data["retweeted"] = bool(values["viewer_retweeted"])
-            data["bookmarked"] = bool(values["viewer_bookmarked"])
-        quote_of_id, retweet_of_id = values["quote_of_id"], values["retweet_of_id"]
-        if level == EMBEDDED:
-            data["quote_of_id"] = quote_of_id
-            data["retweet_of_id"] = retweet_of_id
-            return data
-        quoted = values["display_quote_of"] if quote_of_id is not None else None
-        original = values["display_retweet_of"] if retweet_of_id is not None else None
-    except KeyError as missing:
-        raise MissingDisplayData(
-            f"tweet {tweet.pk} has no {missing.args[0]}: pass it through tweets.selectors.tweets_for_display first"
-        ) from None
-    data["quote_of"] = None if quoted is None else render(quoted, state, _QUOTE_LEVEL[level])
-    data["retweet_of"] = None if original is None else render(original, state, _RETWEET_LEVEL[level])
-    return data
+    return _render(tweet, _INSTANCES, state, level)
 
 
 def render_tweets(tweets: Iterable[Tweet], request) -> list[dict]:
     """``TweetSerializer(many=True)``'s list for display-ready tweets, built directly."""
     state = RenderState(request)
-    return [render(tweet, state) for tweet in tweets]
+    return [_render(tweet, _INSTANCES, state, TWEET) for tweet in tweets]
+
+
+def render_rows(display: DisplayRows, request) -> list[dict]:
+    """``TweetSerializer(many=True)``'s list for the rows of ``display``
+    (``tweets.display.rows_for_display``), built from the rows: no model instance."""
+    state = RenderState(request)
+    source = _Rows(display)
+    return [_render(row, source, state, TWEET) for row in display.rows]

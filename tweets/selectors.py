@@ -20,7 +20,8 @@ from social.selectors import users_with_viewer_state
 from twitterclone.errors import NotFound
 from twitterclone.pagination import MAX_POSITION
 
-from .display import attach_display_data
+from .display import DisplayRows, attach_display_data
+from .display import rows_for_display as _rows_for_display
 from .models import Bookmark, Hashtag, Like, Tweet, TweetEdit, TweetHashtag, viewer_id_of
 from .visibility import author_tweets, visible_tweets
 
@@ -51,6 +52,15 @@ def tweets_for_display(
     retweeted tweets when they were read with the page (the home timeline's statement), and
     ``usernames`` the mentioned users' usernames read with it."""
     return attach_display_data(tweets, viewer, embedded=embedded, usernames=usernames)
+
+
+def rows_for_display(
+    rows: Iterable[tuple], *, embedded: dict[int, tuple], usernames: dict[int, str] | None = None
+) -> DisplayRows:
+    """``tweets_for_display`` for a page read as rows with the viewer's state and the tweets
+    they embed (``tweets.feeds.HomePage``), without model instances: what
+    ``tweets.rendering.render_rows`` renders (see ``tweets.display.rows_for_display``)."""
+    return _rows_for_display(rows, embedded=embedded, usernames=usernames)
 
 
 def tweet_get_visible(*, tweet_id: int | str, viewer) -> Tweet:

@@ -29,7 +29,7 @@ from .pagination import (
     LikePagination,
     RetweetPagination,
 )
-from .rendering import render_tweets
+from .rendering import render_rows
 from .serializers import (
     TrendsSerializer,
     TweetContextSerializer,
@@ -253,10 +253,10 @@ class HomeTimelineView(APIView):
         paginator = HomeTimelinePagination()
         size, before, after = paginator.bounds(request)
         page = feeds.home_page(viewer=request.user, size=size, before=before, after=after)
-        selectors.tweets_for_display(page.tweets, request.user, embedded=page.embedded, usernames=page.usernames)
+        display = selectors.rows_for_display(page.rows, embedded=page.embedded, usernames=page.usernames)
         paginator.set_links(older_than=page.older_than, newer_than=page.newer_than)
-        # TweetSerializer's dicts, built without a serializer (tweets.rendering).
-        response = paginator.get_paginated_response(render_tweets(page.tweets, request))
+        # TweetSerializer's dicts, built from the statement's rows (tweets.rendering).
+        response = paginator.get_paginated_response(render_rows(display, request))
         response["X-Timeline-Source"] = page.source
         return response
 

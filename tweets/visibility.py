@@ -14,9 +14,10 @@ PostgreSQL, ``json_each`` on SQLite), so nothing is built per request and Postgr
 same statement every time; it is converted once to the placeholders PostgreSQL takes
 (``twitterclone.db.Statement``), and its id arrays are sent as the text of an array literal,
 which psycopg sends as it is (a list of ints goes through psycopg's Python list dumper).
-Rows come back as model instances, with their authors attached, so the serializer needs
-nothing else from the database; they are what ``from_db`` builds, without running
-``Model.__init__`` (``twitterclone.rows``).
+A row holds the tweet, its author and the viewer's state, so the page needs nothing else from
+the database. The home timeline's rows are rendered as they are (``home_rows_with_embedded``);
+the other functions give model instances, what ``from_db`` builds, without running
+``Model.__init__`` (``tweets_from_rows``, ``twitterclone.rows``).
 """
 
 from __future__ import annotations
@@ -93,6 +94,12 @@ def _select(*, in_ids: bool = False) -> str:
         )
     return ", ".join([*(f"t.{name}" for name in TWEET_COLUMNS), *(f"a.{name}" for name in AUTHOR_COLUMNS), *state])
 
+
+# A row of these statements: the tweet's columns, its author's from AUTHOR_AT, and the viewer's
+# state (liked, bookmarked, retweeted) from STATE_AT.
+AUTHOR_AT = len(TWEET_COLUMNS)
+ROW_ID = TWEET_COLUMNS.index("id")
+STATE_AT = AUTHOR_AT + len(AUTHOR_COLUMNS)
 
 _AUTHOR_FIELD = Tweet._meta.get_field("author")
 _DATETIMES = {TWEET_COLUMNS.index("created_at"), TWEET_COLUMNS.index("edited_at"), TWEET_COLUMNS.index("hidden_at")}
@@ -258,35 +265,41 @@ def _aware(value):
     return timezone.make_aware(parsed, UTC) if timezone.is_naive(parsed) else parsed
 
 
-def _rows_to_tweets(rows: Sequence[tuple], viewer_id: int | None) -> dict[int, Tweet]:
-    postgres = connection.vendor == "postgresql"  # typed rows: no conversion needed
-    if postgres and filled_directly(Tweet):
+def typed_rows(rows: Sequence[tuple]) -> Sequence[tuple]:
+    """The rows of these statements with the types PostgreSQL gives (aware datetimes, booleans):
+    SQLite's raw cursor gives text or naive datetimes and integers for booleans."""
+    if connection.vendor == "postgresql":
+        return rows
+    typed = []
+    for row in rows:
+        values = list(row)
+        for index in _DATETIMES:
+            values[index] = _aware(values[index])
+        for index in _BOOLEANS:
+            values[index] = bool(values[index])
+        for index in _AUTHOR_BOOLEANS:
+            values[AUTHOR_AT + index] = bool(values[AUTHOR_AT + index])
+        typed.append(tuple(values))
+    return typed
+
+
+def tweets_from_rows(rows: Sequence[tuple], viewer_id: int | None) -> dict[int, Tweet]:
+    """Tweet instances (by id, in row order) with their authors attached and ``viewer_id``'s
+    state set, from typed rows of these statements (``typed_rows``): the instances ``from_db``
+    builds, without ``Model.__init__`` (``twitterclone.rows``)."""
+    if filled_directly(Tweet):
         return _typed_rows_to_tweets(rows, viewer_id)
     tweets: dict[int, Tweet] = {}
     authors: dict[int, User] = {}
-    width = len(TWEET_COLUMNS)
-    state_at = width + len(AUTHOR_COLUMNS)
     for row in rows:
-        values = row[:width]
-        if not postgres:
-            values = list(values)
-            for index in _DATETIMES:
-                values[index] = _aware(values[index])
-            for index in _BOOLEANS:
-                values[index] = bool(values[index])
-        tweet = instance_from_row(Tweet, "default", TWEET_COLUMNS, values)
-        author_id = row[width]
+        tweet = instance_from_row(Tweet, "default", TWEET_COLUMNS, row[:AUTHOR_AT])
+        author_id = row[AUTHOR_AT]
         author = authors.get(author_id)
         if author is None:
-            author_values = row[width:state_at]
-            if not postgres:
-                author_values = list(author_values)
-                for index in _AUTHOR_BOOLEANS:
-                    author_values[index] = bool(author_values[index])
-            author = authors[author_id] = instance_from_row(User, "default", AUTHOR_COLUMNS, author_values)
+            author = authors[author_id] = instance_from_row(User, "default", AUTHOR_COLUMNS, row[AUTHOR_AT:STATE_AT])
         _AUTHOR_FIELD.set_cached_value(tweet, author)  # what ``tweet.author = author`` does (author_id is set)
         if viewer_id is not None:
-            liked, bookmarked, retweeted = row[state_at:]
+            liked, bookmarked, retweeted = row[STATE_AT:]
             set_viewer_state(
                 tweet, viewer_id, liked=bool(liked), bookmarked=bool(bookmarked), retweeted=bool(retweeted)
             )
@@ -295,21 +308,19 @@ def _rows_to_tweets(rows: Sequence[tuple], viewer_id: int | None) -> dict[int, T
 
 
 def _typed_rows_to_tweets(rows: Sequence[tuple], viewer_id: int | None) -> dict[int, Tweet]:
-    """``_rows_to_tweets`` for typed rows when ``instance_from_row`` would fill tweets directly:
-    the same instances (``__dict__``, ``_state``, the author cached, the viewer's state) built
-    inline, about a third cheaper for a page (no call per row; ``test_visibility_sql`` compares
-    them with ``from_db``'s)."""
+    """``tweets_from_rows`` when ``instance_from_row`` would fill tweets directly: the same
+    instances (``__dict__``, ``_state``, the author cached, the viewer's state) built inline,
+    about a third cheaper for a page (no call per row; ``test_visibility_sql`` compares them
+    with ``from_db``'s)."""
     tweets: dict[int, Tweet] = {}
     authors: dict[int, User] = {}
-    width = len(TWEET_COLUMNS)
-    state_at = width + len(AUTHOR_COLUMNS)
     cache_name = _AUTHOR_FIELD.cache_name
     new = Tweet.__new__
     for row in rows:
-        author_id = row[width]
+        author_id = row[AUTHOR_AT]
         author = authors.get(author_id)
         if author is None:
-            author = authors[author_id] = instance_from_row(User, "default", AUTHOR_COLUMNS, row[width:state_at])
+            author = authors[author_id] = instance_from_row(User, "default", AUTHOR_COLUMNS, row[AUTHOR_AT:STATE_AT])
         tweet = new(Tweet)
         state = ModelState()
         state.adding, state.db, state.fields_cache = False, "default", {cache_name: author}
@@ -317,7 +328,7 @@ def _typed_rows_to_tweets(rows: Sequence[tuple], viewer_id: int | None) -> dict[
         fields["_state"] = state
         fields.update(zip(TWEET_COLUMNS, row, strict=False))  # the first columns are the tweet's
         if viewer_id is not None:
-            liked, bookmarked, retweeted = row[state_at:]
+            liked, bookmarked, retweeted = row[STATE_AT:]
             fields["viewer_liked"] = bool(liked)
             fields["viewer_bookmarked"] = bool(bookmarked)
             fields["viewer_retweeted"] = bool(retweeted)
@@ -348,7 +359,7 @@ def _run(kind: str, *, viewer_id: int | None, ids: Iterable[int], via: Iterable[
     statement = _statement(kind)
     with statement_cursor(binary=True, numbered=True) as cursor:
         cursor.execute(statement.sql, statement.params(params))
-        return _rows_to_tweets(cursor.fetchall(), viewer_id)
+        return tweets_from_rows(typed_rows(cursor.fetchall()), viewer_id)
 
 
 def home_tweets(*, viewer_id: int, ids: Iterable[int]) -> dict[int, Tweet]:
@@ -359,15 +370,22 @@ def home_tweets(*, viewer_id: int, ids: Iterable[int]) -> dict[int, Tweet]:
 
 
 class HomeRows(NamedTuple):
+    tweets: dict[int, tuple]  # the home tweets' typed rows (``typed_rows``), by id
+    embedded: dict[int, tuple]  # the rows of the tweets they embed, as ``embedded_tweets`` reads them
+    usernames: dict[int, str]  # user id -> username of the users mentioned in any of them
+
+
+class HomeTweets(NamedTuple):
     tweets: dict[int, Tweet]  # the home tweets, by id
     embedded: dict[int, Tweet]  # the tweets they embed, as ``embedded_tweets`` gives them
     usernames: dict[int, str]  # user id -> username of the users mentioned in any of them
 
 
-def home_tweets_with_embedded(*, viewer_id: int, ids: Iterable[int]) -> HomeRows:
-    """``home_tweets(viewer_id=..., ids=...)``, ``embedded_tweets`` of the tweets those rows
-    quote or retweet (``ids``: their quote and retweet ids, ``quoted_by``: their retweet ids),
-    and the current usernames of the users they mention, in one query."""
+def home_rows_with_embedded(*, viewer_id: int, ids: Iterable[int]) -> HomeRows:
+    """The rows of ``home_tweets(viewer_id=..., ids=...)``, of ``embedded_tweets`` of the tweets
+    those rows quote or retweet (``ids``: their quote and retweet ids, ``quoted_by``: their
+    retweet ids), and the current usernames of the users they mention, in one query. Rows, not
+    instances: the home page renders them as they are (``tweets.display.rows_for_display``)."""
     ids = list(ids)
     if not ids:
         return HomeRows({}, {}, {})
@@ -375,9 +393,20 @@ def home_tweets_with_embedded(*, viewer_id: int, ids: Iterable[int]) -> HomeRows
     with statement_cursor(binary=True, numbered=True) as cursor:
         cursor.execute(statement.sql, statement.params({"viewer": viewer_id, "ids": _ids_param(ids)}))
         rows = cursor.fetchall()
-    home = _rows_to_tweets([row[1:] for row in rows if row[0] == 0], viewer_id)
-    embedded = _rows_to_tweets([row[1:] for row in rows if row[0] == 1], viewer_id)
-    return HomeRows(home, embedded, {row[1]: row[3] for row in rows if row[0] == 2})
+    home = typed_rows([row[1:] for row in rows if row[0] == 0])
+    embedded = typed_rows([row[1:] for row in rows if row[0] == 1])
+    return HomeRows(
+        {row[ROW_ID]: row for row in home},
+        {row[ROW_ID]: row for row in embedded},
+        {row[1]: row[3] for row in rows if row[0] == 2},
+    )
+
+
+def home_tweets_with_embedded(*, viewer_id: int, ids: Iterable[int]) -> HomeTweets:
+    """``home_rows_with_embedded`` as Tweet instances (``tweets_from_rows``)."""
+    home, embedded, usernames = home_rows_with_embedded(viewer_id=viewer_id, ids=ids)
+    tweets = tweets_from_rows(list(home.values()), viewer_id)
+    return HomeTweets(tweets, tweets_from_rows(list(embedded.values()), viewer_id), usernames)
 
 
 def visible_tweets(*, viewer_id: int | None, ids: Iterable[int]) -> dict[int, Tweet]:
@@ -395,7 +424,7 @@ def author_tweets(
     statement = _statement("author_asc" if ascending else "author")
     with statement_cursor(binary=True, numbered=True) as cursor:
         cursor.execute(statement.sql, statement.params(params))
-        return list(_rows_to_tweets(cursor.fetchall(), viewer_id).values())
+        return list(tweets_from_rows(typed_rows(cursor.fetchall()), viewer_id).values())
 
 
 def embedded_tweets(*, viewer_id: int | None, ids: Iterable[int], quoted_by: Iterable[int] = ()) -> dict[int, Tweet]:

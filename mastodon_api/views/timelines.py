@@ -23,10 +23,10 @@ class HomeTimelineView(MastodonView):
     def get(self, request: Request) -> Response:
         bounds = page_bounds(request)
         page = feeds.home_page(viewer=request.user, size=bounds.limit, before=bounds.max_id, after=bounds.min_id)
-        tweets = page.tweets
+        tweets, embedded = page.as_tweets()
         if bounds.since_id is not None:
             tweets = [tweet for tweet in tweets if tweet.pk > bounds.since_id]
-        attach_display_data(tweets, request.user, embedded=page.embedded, usernames=page.usernames)
+        attach_display_data(tweets, request.user, embedded=embedded, usernames=page.usernames)
         response = paginated(request, StatusRenderer(request).many(tweets), [t.pk for t in tweets])
         response["X-Timeline-Source"] = page.source
         return response

@@ -9,6 +9,7 @@ from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from social import services as social
 from tweets import services
@@ -50,6 +51,7 @@ def rich_tweets(user):
     hidden_quote_target = services.tweet_create(author=other, text="soon hidden")
     services.tweet_create(author=author, text="quoting a hidden one", quote_of_id=hidden_quote_target.pk)
     Tweet.objects.filter(pk=hidden_quote_target.pk).update(is_hidden=True)
+    User.objects.filter(pk=author.pk).update(avatar="avatars/2026/01/face.png")
     return author
 
 
@@ -121,12 +123,15 @@ def test_render_tweets_is_byte_equal_to_the_serializer(user, rich_tweets, anonym
 
 
 def test_home_page_is_byte_equal_to_generic_rendering(user, rich_tweets, auth_client):
-    """The home view renders its statement's rows (instances built from the rows) as DRF
-    renders the same tweets loaded through the ORM."""
+    """The home view renders its statement's rows (no model instances) as DRF renders the same
+    tweets loaded through the ORM: every kind of tweet of the fixture, an author's avatar."""
     response = auth_client(user).get("/api/v1/timeline/home")
     assert response.status_code == 200
     results = response.json()["results"]
     assert len(results) >= 6
+    assert any(item["author"]["avatar_url"] for item in results)
+    assert any(item["retweet_of"] and item["retweet_of"]["quote_of"] for item in results)
+    assert any(item["quote_of"] is None and item["text"] == "quoting a hidden one" for item in results)
     ids = [item["id"] for item in results]
     by_id = Tweet.objects.select_related("author").in_bulk(ids)
     tweets = tweets_for_display([by_id[tweet_id] for tweet_id in ids], user)
@@ -170,3 +175,43 @@ def test_render_tweets_in_the_current_time_zone(user, rich_tweets, auth_client, 
         rendered = render_tweets(tweets, request)
         assert dumps(rendered) == generic_json(tweets, {"request": request})
     assert rendered[0]["created_at"].endswith("Z") == (zone == "UTC")
+
+
+def test_home_page_builds_no_model_instance_from_its_rows(user, rich_tweets, auth_client, monkeypatch):
+    """The home view renders the statement's rows as they are: neither instances built from
+    them nor the instance path's display data."""
+    from tweets import display, selectors, visibility
+    from tweets.feeds import pages
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the home page built model instances")
+
+    client = auth_client(user)
+    expected = client.get("/api/v1/timeline/home").content
+    for module, name in [
+        (visibility, "tweets_from_rows"),
+        (visibility, "instance_from_row"),
+        (pages, "tweets_from_rows"),
+        (display, "attach_display_data"),
+        (selectors, "attach_display_data"),
+    ]:
+        monkeypatch.setattr(module, name, refuse)
+    monkeypatch.setattr(Tweet, "from_db", refuse)
+    response = client.get("/api/v1/timeline/home")
+    assert response.status_code == 200
+    assert response.content == expected
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris"])
+def test_home_page_in_the_current_time_zone(user, rich_tweets, auth_client, zone):
+    """The home view's rows render their timestamps in the current time zone, as DRF does."""
+    client = auth_client(user)
+    with timezone.override(zone):
+        response = client.get("/api/v1/timeline/home")
+        results = response.json()["results"]
+        ids = [item["id"] for item in results]
+        by_id = Tweet.objects.select_related("author").in_bulk(ids)
+        tweets = tweets_for_display([by_id[tweet_id] for tweet_id in ids], user)
+        assert dumps(results) == generic_json(tweets, {"request": response.wsgi_request})
+    assert results[0]["created_at"].endswith("Z") == (zone == "UTC")
+    assert any(item["edited_at"] for item in results)
