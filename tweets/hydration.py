@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import NamedTuple
 
 from django.core.cache import cache
@@ -169,12 +170,21 @@ def hydrate_stamped(
     unknown = {user_id for entry in found.values() for user_id in entry[6]} - known.keys()
     if unknown:
         known.update(_usernames(sorted(unknown)))
-    return {
-        tweet_id: Hydration(
-            entry[5], [{"id": user_id, "username": known[user_id]} for user_id in entry[6] if user_id in known]
+    hydrated: dict[int, Hydration] = {}
+    for tweet_id, entry in found.items():
+        mentioned = entry[6]
+        mentions = (
+            [{"id": user_id, "username": known[user_id]} for user_id in mentioned if user_id in known]
+            if mentioned
+            else []
         )
-        for tweet_id, entry in found.items()
-    }
+        hydrated[tweet_id] = _new_hydration((entry[5], mentions))
+    return hydrated
+
+
+# ``Hydration(hashtags, mentions)`` without the NamedTuple's Python ``__new__`` (a page builds one
+# per tweet shown).
+_new_hydration = partial(tuple.__new__, Hydration)
 
 
 def _read_shared_and_misses(stamps: Mapping[int, tuple], found: dict[int, tuple], usernames: dict[int, str]) -> None:

@@ -69,7 +69,6 @@ _LIKES, _RETWEETS, _REPLIES, _QUOTES, _HIDDEN = (
 _AUTHOR_USERNAME, _AUTHOR_DISPLAY_NAME, _AUTHOR_AVATAR = (
     AUTHOR_AT + AUTHOR_COLUMNS.index(name) for name in ("username", "display_name", "avatar")
 )
-_columns_of = itemgetter(*TWEET_COLUMNS)
 _DATETIME = serializers.DateTimeField()
 _ISO_DATETIMES = api_settings.DATETIME_FORMAT is None or str(api_settings.DATETIME_FORMAT).lower() == ISO_8601
 
@@ -119,7 +118,9 @@ class RenderState:
 
     def author_of_row(self, row: Sequence) -> dict:
         """``author`` for a row of ``tweets.visibility``'s statements (its author's columns)."""
-        avatar = _AVATAR_FIELD.attr_class(None, _AVATAR_FIELD, row[_AUTHOR_AVATAR])  # what ``user.avatar`` gives
+        name = row[_AUTHOR_AVATAR]
+        # What ``user.avatar`` gives (an empty name is falsy either way: no URL, no file object).
+        avatar = _AVATAR_FIELD.attr_class(None, _AVATAR_FIELD, name) if name else name
         return self._summary(row[_AUTHOR_ID], row[_AUTHOR_USERNAME], row[_AUTHOR_DISPLAY_NAME], avatar)
 
     def _summary(self, author_id: int, username: str, display_name: str, avatar) -> dict:
@@ -138,19 +139,17 @@ class _Instances:
     @staticmethod
     def parts(tweet: Tweet, state: RenderState) -> tuple:
         values = tweet.__dict__
+        read = _instance_parts if state.viewer_id is None else _instance_parts_with_state
         try:
-            columns = _columns_of(values)
-        except KeyError:  # a deferred column: read it as the descriptor does (the one path that may query)
-            columns = tuple(getattr(tweet, name) for name in TWEET_COLUMNS)
-        try:
-            hashtags, mentions = values["display_hashtags"], values["display_mentions"]
-            viewer = None
-            if state.viewer_id is not None:
-                viewer = (values["viewer_liked"], values["viewer_bookmarked"], values["viewer_retweeted"])
+            parts = read(values)
         except KeyError as missing:
-            raise _missing(tweet.pk, missing) from None
-        author_id = columns[_AUTHOR_ID]
-        return columns, state.authors.get(author_id) or state.author(tweet, author_id), hashtags, mentions, viewer
+            if missing.args[0] not in _COLUMN_NAMES:
+                raise _missing(tweet.pk, missing) from None
+            # A deferred column: read it as the descriptor does (the one path that may query).
+            parts = read({**values, **{name: getattr(tweet, name) for name in TWEET_COLUMNS}})
+        author_id = parts[_AUTHOR_ID]
+        author = state.authors.get(author_id) or state.author(tweet, author_id)
+        return parts, author, parts[_HASHTAGS], parts[_MENTIONS], parts[_VIEWER_STATE:]
 
     @staticmethod
     def references(tweet: Tweet, columns: Sequence) -> tuple[Tweet | None, Tweet | None]:
@@ -161,6 +160,15 @@ class _Instances:
         except KeyError as missing:
             raise _missing(tweet.pk, missing) from None
         return quoted, original
+
+
+# What ``_Instances`` reads from a tweet's ``__dict__``: its columns, then its display data.
+_COLUMN_NAMES = frozenset(TWEET_COLUMNS)
+_HASHTAGS, _MENTIONS, _VIEWER_STATE = len(TWEET_COLUMNS), len(TWEET_COLUMNS) + 1, len(TWEET_COLUMNS) + 2
+_instance_parts = itemgetter(*TWEET_COLUMNS, "display_hashtags", "display_mentions")
+_instance_parts_with_state = itemgetter(
+    *TWEET_COLUMNS, "display_hashtags", "display_mentions", "viewer_liked", "viewer_bookmarked", "viewer_retweeted"
+)
 
 
 def _missing(tweet_id: int, missing: KeyError) -> MissingDisplayData:

@@ -268,19 +268,18 @@ def _aware(value):
 def typed_rows(rows: Sequence[tuple]) -> Sequence[tuple]:
     """The rows of these statements with the types PostgreSQL gives (aware datetimes, booleans):
     SQLite's raw cursor gives text or naive datetimes and integers for booleans."""
-    if connection.vendor == "postgresql":
-        return rows
-    typed = []
-    for row in rows:
-        values = list(row)
-        for index in _DATETIMES:
-            values[index] = _aware(values[index])
-        for index in _BOOLEANS:
-            values[index] = bool(values[index])
-        for index in _AUTHOR_BOOLEANS:
-            values[AUTHOR_AT + index] = bool(values[AUTHOR_AT + index])
-        typed.append(tuple(values))
-    return typed
+    return rows if connection.vendor == "postgresql" else [_typed(row) for row in rows]
+
+
+def _typed(row: tuple) -> tuple:
+    values = list(row)
+    for index in _DATETIMES:
+        values[index] = _aware(values[index])
+    for index in _BOOLEANS:
+        values[index] = bool(values[index])
+    for index in _AUTHOR_BOOLEANS:
+        values[AUTHOR_AT + index] = bool(values[AUTHOR_AT + index])
+    return tuple(values)
 
 
 def tweets_from_rows(rows: Sequence[tuple], viewer_id: int | None) -> dict[int, Tweet]:
@@ -393,13 +392,20 @@ def home_rows_with_embedded(*, viewer_id: int, ids: Iterable[int]) -> HomeRows:
     with statement_cursor(binary=True, numbered=True) as cursor:
         cursor.execute(statement.sql, statement.params({"viewer": viewer_id, "ids": _ids_param(ids)}))
         rows = cursor.fetchall()
-    home = typed_rows([row[1:] for row in rows if row[0] == 0])
-    embedded = typed_rows([row[1:] for row in rows if row[0] == 1])
-    return HomeRows(
-        {row[ROW_ID]: row for row in home},
-        {row[ROW_ID]: row for row in embedded},
-        {row[1]: row[3] for row in rows if row[0] == 2},
-    )
+    # The first column says what a row is (see ``_home_embedded``): a home row, an embedded row,
+    # or (mentioned user id, NULL, username).
+    home: dict[int, tuple] = {}
+    embedded: dict[int, tuple] = {}
+    usernames: dict[int, str] = {}
+    typed = connection.vendor == "postgresql"
+    for row in rows:
+        kind = row[0]
+        if kind == 2:
+            usernames[row[1]] = row[3]
+        else:
+            values = row[1:] if typed else _typed(row[1:])
+            (embedded if kind else home)[values[ROW_ID]] = values
+    return HomeRows(home, embedded, usernames)
 
 
 def home_tweets_with_embedded(*, viewer_id: int, ids: Iterable[int]) -> HomeTweets:
