@@ -5,9 +5,9 @@ Read docs/timelines.md first. In short:
 - PostgreSQL is the authority. A home page is built in three steps: (1) *candidates*, ids of
   tweets by the viewer and the people they follow, newest first, from a Redis feed or a pull
   query; (2) *filter*, one constant SQL statement that keeps the candidates the viewer may see
-  now (``tweets.visibility.home_tweets_with_embedded``: the visibility rule, still followed, not
+  now (``tweets.visibility.home_rows_with_embedded``: the visibility rule, still followed, not
   muted; the same statement also reads the tweets they quote or retweet and the usernames of
-  the users they mention); (3) *display*, ``tweets.selectors.tweets_for_display`` on the page,
+  the users they mention); (3) *display*, ``tweets.selectors.rows_for_display`` on the page's rows,
   given what step 2 read with it. Moderation (hide,
   suspend), deletes, unfollows, blocks and mutes therefore take effect at once, whatever a
   feed holds.
