@@ -59,6 +59,8 @@ def assert_error(response: httpx.Response, status: int, code: str) -> None:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json"), response.headers
     assert response.json()["error"]["code"] == code, response.text
+    # nginx's own error pages (deploy/nginx.conf) and the application's errors alike.
+    assert response.headers["x-content-type-options"] == "nosniff", response.headers
 
 
 def test_malformed_or_oversized_requests_get_the_json_envelope(proxy):

@@ -49,11 +49,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "twitterclone.middleware.JsonErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # django-cors-headers' middleware without building request.headers (twitterclone/middleware.py).
     "twitterclone.middleware.CorsMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Inside the security, CORS and X-Frame-Options middleware, so that its JSON errors (404, 405,
+    # 413, 414, 500) carry their headers as a view's response would (a browser can read them
+    # cross-origin); none of those reads the body, so the 413 still comes before anything does.
+    # Exceptions raised by the middleware below it are answered by handler500 (JSON on API paths).
+    "twitterclone.middleware.JsonErrorMiddleware",
     # After CORS: a 429 carries the CORS headers (a browser can read it) and preflights never count.
     "twitterclone.ratelimit.RateLimitMiddleware",
     # Sessions, CSRF, session auth and messages serve the admin and the HTML pages; on /api/ (Bearer
@@ -64,7 +69,6 @@ MIDDLEWARE = [
     "twitterclone.middleware.BrowserAuthenticationMiddleware",
     "twitterclone.middleware.BrowserOTPMiddleware",
     "twitterclone.middleware.BrowserMessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 # security.W003 looks for CsrfViewMiddleware by its exact path; BrowserCsrfViewMiddleware is that
