@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.conf import settings
 from django.db import transaction
 from PIL import Image
 
@@ -73,14 +74,19 @@ def test_malformed_or_oversized_requests_get_the_json_envelope(proxy):
             "/api/v1/tweets", content=b"x" * (4 * 1024 * 1024), headers={"Content-Type": "application/json"}
         )
         assert_error(too_big, 413, "payload_too_large")
-        # Under nginx's 3 MB but over the application's 2.5 MiB: granian answers 413 without
-        # reading the body, through nginx, and nginx's next request to it still works.
+        # Just over the application's limit: nginx refuses it (never granian, which closed the
+        # connection unread: a 502 and the server out of rotation), and the upstream stays up.
+        limit = settings.MAX_REQUEST_BODY_BYTES
         for _ in range(3):
             over_ours = client.post(
-                "/api/v1/tweets", content=b"x" * (2_900_000), headers={"Content-Type": "application/json"}
+                "/api/v1/tweets", content=b"x" * (limit + 1), headers={"Content-Type": "application/json"}
             )
             assert_error(over_ours, 413, "payload_too_large")
             assert client.get("/healthz").status_code == 200
+        # Exactly the limit passes nginx and reaches the application (which reads it: not JSON).
+        at_limit = client.post("/api/v1/tweets", content=b"x" * limit, headers={"Content-Type": "application/json"})
+        assert at_limit.status_code in (400, 401), at_limit.text
+        assert at_limit.json()["error"]["code"] != "payload_too_large", at_limit.text
         assert_error(client.get("/media/avatars/none.png"), 404, "not_found")
         assert_error(client.get("/_nginx_error/502"), 404, "not_found")  # the error pages are internal
 
@@ -234,3 +240,10 @@ def test_nginx_workers_can_hold_their_worker_connections_on_a_stock_host(tmp_pat
     finally:
         nginx.terminate()
         nginx.wait(10)
+
+
+def test_nginx_body_limit_is_the_applications():
+    # deploy/nginx.conf says why they must agree (granian's unread 413 was a 502 through nginx).
+    text = (ROOT / "deploy" / "nginx.conf").read_text()
+    (value,) = re.findall(r"^\s*client_max_body_size (\d+)k;", text, re.MULTILINE)
+    assert int(value) * 1024 == settings.MAX_REQUEST_BODY_BYTES

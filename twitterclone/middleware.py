@@ -48,8 +48,11 @@ class JsonErrorMiddleware:
         if length > settings.MAX_REQUEST_BODY_BYTES:
             return error_json_response(413, "payload_too_large", "The request body is too large.", request=request)
         if len(request.META.get("QUERY_STRING", "")) > 4096:
-            return error_json_response(414, "uri_too_long", "The query string is too long.", request=request)
-        response = self.get_response(request)
+            response = error_json_response(414, "uri_too_long", "The query string is too long.", request=request)
+        else:
+            response = self.get_response(request)
+        if length:
+            _drain_unread_body(request)
         if response.status_code in (404, 405) and not _is_json(response) and _answers_json(request):
             if response.status_code == 404:
                 return error_json_response(404, "not_found", "Not found.", request=request)
@@ -73,6 +76,18 @@ class JsonErrorMiddleware:
         response = error_json_response(500, "server_error", "An internal error occurred.", request=request)
         response._has_been_logged = True  # logged above, with the traceback: django.request need not
         return response
+
+
+def _drain_unread_body(request: HttpRequest) -> None:
+    """Reads what is left of a body within the limit that the view did not read (a 401, 403 or
+    404 answered before parsing it). granian closes a connection whose body is left unread, and
+    nginx, still sending that body, took the close for a failed server: a 502 for the client and,
+    with ``max_fails=1``, the server out of rotation. The stream stops at Content-Length."""
+    try:
+        while request.read(65536):
+            pass
+    except OSError:  # the client went away (UnreadablePostError): nothing left to keep in step
+        pass
 
 
 def _answers_json(request: HttpRequest) -> bool:
